@@ -1,0 +1,1 @@
+"""Compatibility namespaces: `import tf1seq.compat.v1 as tf`."""

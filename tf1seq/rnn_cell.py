@@ -1,0 +1,37 @@
+"""TF1's `tf.nn.rnn_cell` namespace, Keras-free: every cell in one place.
+
+The classes live in `rnn_cell_base` (the base and `LSTMStateTuple`),
+`simple_cells`, `lstm_cells` and `cell_wrappers`; this module is the
+namespace TF1 code reaches them by.
+
+Usage:
+
+  from tf1seq import rnn_cell
+  cell = rnn_cell.MultiRNNCell([rnn_cell.BasicLSTMCell(128)
+                                for _ in range(2)])
+  outputs, state = tf.compat.v1.nn.dynamic_rnn(cell, x, dtype=tf.float32)
+"""
+
+from tf1seq import cell_wrappers
+from tf1seq import lstm_cells
+from tf1seq import rnn_cell_base
+from tf1seq import simple_cells
+
+RNNCell = rnn_cell_base.RNNCell
+LayerRNNCell = rnn_cell_base.LayerRNNCell
+LSTMStateTuple = rnn_cell_base.LSTMStateTuple
+BasicRNNCell = simple_cells.BasicRNNCell
+GRUCell = simple_cells.GRUCell
+BasicLSTMCell = lstm_cells.BasicLSTMCell
+LSTMCell = lstm_cells.LSTMCell
+LayerNormBasicLSTMCell = lstm_cells.LayerNormBasicLSTMCell
+MultiRNNCell = cell_wrappers.MultiRNNCell
+DropoutWrapper = cell_wrappers.DropoutWrapper
+ResidualWrapper = cell_wrappers.ResidualWrapper
+DeviceWrapper = cell_wrappers.DeviceWrapper
+
+# The names of TF1's `tf.nn.rnn_cell` (LayerNormBasicLSTMCell was only in
+# `tf.contrib.rnn`; see `contrib_rnn`).
+TF1_NAMES = ("BasicLSTMCell", "BasicRNNCell", "DeviceWrapper",
+             "DropoutWrapper", "GRUCell", "LSTMCell", "LSTMStateTuple",
+             "MultiRNNCell", "RNNCell", "ResidualWrapper")

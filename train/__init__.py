@@ -1,0 +1,1 @@
+"""absl-flag trainers, one program per job (`python -m train.<name>`)."""
