@@ -20,6 +20,7 @@ Usage:
   y = Scale()(x)  # Variable `scale/scale`.
 """
 
+import contextlib
 import re
 
 import tensorflow as tf
@@ -201,20 +202,46 @@ class Layer(object):
     """
     inputs = tf.nest.map_structure(to_tensor, inputs)
     self._check_call_args(inputs, *args)
+    with self._layer_scope(scope):
+      if not self.built:
+        self._build_for(inputs)
+      return self.call(inputs, *args, **kwargs)
+
+  @contextlib.contextmanager
+  def _layer_scope(self, scope=None):
+    """Enters the layer's variable and name scopes (captured once)."""
     self._capture_scope(scope)
     reuse = True if self.built else self._reuse
     with tf.compat.v1.variable_scope(
         self._scope, reuse=reuse, custom_getter=self._track_variable,
         auxiliary_name_scope=False) as current_scope:
       with tf.compat.v1.name_scope(current_scope.original_name_scope):
-        if not self.built:
-          first = tf.nest.flatten(inputs)[0]
-          if self._dtype is None and (first.dtype.is_floating or
-                                      first.dtype.is_complex):
-            self._dtype = first.dtype.base_dtype
-          self.build(tf.nest.map_structure(lambda x: x.shape, inputs))
-          self.built = True
-        return self.call(inputs, *args, **kwargs)
+        yield current_scope
+
+  def _build_for(self, inputs):
+    """Builds the variables for `inputs`; inside `_layer_scope`."""
+    first = tf.nest.flatten(inputs)[0]
+    if self._dtype is None and (first.dtype.is_floating or
+                                first.dtype.is_complex):
+      self._dtype = first.dtype.base_dtype
+    self.build(tf.nest.map_structure(lambda x: x.shape, inputs))
+    self.built = True
+
+  def build_variables(self, inputs, scope=None):
+    """Creates the variables exactly as the first call would, without calling.
+
+    For code that computes with the variables itself (tf1seq's fast
+    `dynamic_rnn`) but must keep the names a call would give.
+
+    Args:
+      inputs: a tensor (or structure) like the layer's first input; only its
+        shape and dtype are used.
+      scope: as for `__call__`.
+    """
+    inputs = tf.nest.map_structure(to_tensor, inputs)
+    with self._layer_scope(scope):
+      if not self.built:
+        self._build_for(inputs)
 
   def apply(self, inputs, *args, **kwargs):
     """TF1's alias of `__call__`."""

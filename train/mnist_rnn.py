@@ -36,6 +36,7 @@ import tensorflow as tf
 
 from tf1seq import export
 from tf1seq import layers
+from tf1seq import rnn
 from tf1seq import rnn_cell
 from tf1seq.data import mnist
 from train import loop
@@ -190,7 +191,7 @@ def build_logits(images, config, keep_prob=1.0):
   cell_in = tf.reshape(cell_in, [-1, NUM_ROWS, config.num_units])
   cell = _make_cell(config, keep_prob)
   initial_state = cell.zero_state(batch_size, tf.float32)
-  _, state = tf.compat.v1.nn.dynamic_rnn(
+  _, state = rnn.dynamic_rnn(
       cell, cell_in, initial_state=initial_state, time_major=False,
       scope="rnn")
   return layers.dense(_final_output(state), NUM_CLASSES, name="dense_1")

@@ -1,0 +1,126 @@
+"""tf1seq.rnn.dynamic_rnn (hoisted) equals tf.compat.v1.nn.dynamic_rnn."""
+
+from absl.testing import parameterized
+import numpy as np
+import tensorflow as tf
+
+from tf1seq import rnn
+from tf1seq import rnn_cell
+
+CELLS = {
+    "basic_lstm": lambda: rnn_cell.BasicLSTMCell(6),
+    "basic_lstm_concat_state": lambda: rnn_cell.BasicLSTMCell(
+        6, state_is_tuple=False),
+    "lstm": lambda: rnn_cell.LSTMCell(6),
+    "lstm_peephole_clip_projection": lambda: rnn_cell.LSTMCell(
+        6, use_peepholes=True, cell_clip=0.5, num_proj=3, proj_clip=0.4),
+    "lstm_sharded": lambda: rnn_cell.LSTMCell(6, num_unit_shards=2),
+    "gru": lambda: rnn_cell.GRUCell(6),
+    "basic_rnn": lambda: rnn_cell.BasicRNNCell(6, activation=tf.nn.relu),
+    "stack": lambda: rnn_cell.MultiRNNCell([
+        rnn_cell.BasicLSTMCell(6), rnn_cell.GRUCell(5),
+        rnn_cell.LSTMCell(4, num_proj=2), rnn_cell.BasicRNNCell(3)]),
+}
+
+
+def run_graph(make_cell, dynamic_rnn, sequence_length, time_major,
+              initial_state, checkpoint=None, save_to=None):
+  """Builds and runs one unrolling; returns names, outputs, state, grads."""
+  with tf.Graph().as_default():
+    tf.compat.v1.set_random_seed(7)
+    shape = (5, 3, 4) if time_major else (3, 5, 4)
+    x = tf.constant(np.random.RandomState(0).uniform(
+        -1, 1, shape).astype(np.float32))
+    cell = make_cell()
+    state = None
+    if initial_state:
+      state = tf.nest.map_structure(
+          lambda s: tf.fill(tf.shape(s), 0.3),
+          cell.zero_state(3, tf.float32))
+    outputs, final_state = dynamic_rnn(
+        cell, x, sequence_length=sequence_length, initial_state=state,
+        dtype=None if initial_state else tf.float32, time_major=time_major)
+    loss = tf.reduce_sum(outputs ** 2) + tf.add_n(
+        [tf.reduce_sum(s ** 3) for s in tf.nest.flatten(final_state)])
+    variables = tf.compat.v1.trainable_variables()
+    grads = tf.gradients(loss, variables + [x])
+    saver = tf.compat.v1.train.Saver()
+    with tf.compat.v1.Session() as session:
+      session.run(tf.compat.v1.global_variables_initializer())
+      if checkpoint:
+        saver.restore(session, checkpoint)
+      if save_to:
+        saver.save(session, save_to)
+      values = session.run([outputs, final_state, grads])
+  return [(v.name, v.shape.as_list()) for v in variables], values
+
+
+class DynamicRNNTest(tf.test.TestCase, parameterized.TestCase):
+
+  @parameterized.product(
+      cell=sorted(CELLS), sequence_length=[None, (5, 2, 0)],
+      time_major=[False, True])
+  def test_equals_reference(self, cell, sequence_length, time_major):
+    names, expected = run_graph(CELLS[cell], tf.compat.v1.nn.dynamic_rnn,
+                                sequence_length, time_major, False)
+    fast_names, actual = run_graph(CELLS[cell], rnn.dynamic_rnn,
+                                   sequence_length, time_major, False)
+    self.assertEqual(fast_names, names)
+    self.assertAllClose(actual, expected, atol=1e-5, rtol=1e-5)
+
+  @parameterized.parameters("basic_lstm", "stack")
+  def test_initial_state_and_checkpoint_interchange(self, cell):
+    directory = self.create_tempdir().full_path
+    _, expected = run_graph(CELLS[cell], tf.compat.v1.nn.dynamic_rnn, None,
+                            False, True, save_to=directory + "/ref")
+    _, actual = run_graph(CELLS[cell], rnn.dynamic_rnn, None, False, True,
+                          checkpoint=directory + "/ref",
+                          save_to=directory + "/fast")
+    self.assertAllClose(actual, expected, atol=1e-5, rtol=1e-5)
+    _, back = run_graph(CELLS[cell], tf.compat.v1.nn.dynamic_rnn, None,
+                        False, True, checkpoint=directory + "/fast")
+    self.assertAllClose(back, expected, atol=1e-5, rtol=1e-5)
+
+  def test_masked_steps_output_zero_and_keep_state(self):
+    _, (outputs, state, _) = run_graph(CELLS["basic_lstm"], rnn.dynamic_rnn,
+                                       (5, 2, 0), False, False)
+    self.assertAllEqual(outputs[1, 2:], np.zeros((3, 6)))
+    self.assertAllEqual(outputs[2], np.zeros((5, 6)))
+    self.assertAllEqual(state.h[1], outputs[1, 1])
+    self.assertAllEqual(state.c[2], np.zeros(6))
+
+  def test_supports(self):
+    self.assertTrue(rnn.supports(CELLS["stack"]()))
+    self.assertFalse(rnn.supports(
+        rnn_cell.DropoutWrapper(rnn_cell.BasicLSTMCell(3))))
+    self.assertFalse(rnn.supports(rnn_cell.MultiRNNCell(
+        [rnn_cell.BasicRNNCell(3)], state_is_tuple=False)))
+
+  def test_other_cells_fall_back_to_tensorflow(self):
+    make = lambda: rnn_cell.DropoutWrapper(rnn_cell.BasicLSTMCell(6))
+    names, expected = run_graph(make, tf.compat.v1.nn.dynamic_rnn, None,
+                                False, False)
+    fast_names, actual = run_graph(make, rnn.dynamic_rnn, None, False, False)
+    self.assertEqual(fast_names, names)
+    self.assertAllClose(actual, expected)
+
+  def test_errors(self):
+    with tf.Graph().as_default():
+      cell = rnn_cell.BasicLSTMCell(3)
+      with self.assertRaisesRegex(ValueError, r"must give a dtype"):
+        rnn.dynamic_rnn(cell, tf.zeros([2, 3, 4]))
+      with self.assertRaisesRegex(ValueError, r"inputs must be \[batch, "
+                                  r"time, depth\].*got shape \(2, 4\)"):
+        rnn.dynamic_rnn(cell, tf.zeros([2, 4]), dtype=tf.float32)
+      with self.assertRaisesRegex(ValueError,
+                                  r"state\.c must have shape \[batch, 3\]"):
+        rnn.dynamic_rnn(cell, tf.zeros([2, 3, 4]), initial_state=(
+            rnn_cell.LSTMStateTuple(tf.zeros([2, 5]), tf.zeros([2, 3]))))
+      with self.assertRaisesRegex(ValueError, r"sequence_length must be a "
+                                  r"vector"):
+        rnn.dynamic_rnn(cell, tf.zeros([2, 3, 4]), dtype=tf.float32,
+                        sequence_length=tf.zeros([2, 1], tf.int32))
+
+
+if __name__ == "__main__":
+  tf.test.main()

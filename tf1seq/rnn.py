@@ -1,0 +1,320 @@
+"""`dynamic_rnn` with the input projection hoisted out of the time loop.
+
+A drop-in for `tf.compat.v1.nn.dynamic_rnn`: same signature, same variables
+(names, shapes, layout; checkpoints are interchangeable), same outputs and
+final state (to float rounding), same `sequence_length` semantics (outputs
+past a sequence's length are zero, its state stops there).
+
+TF1's cells multiply `[x_t, h] @ kernel` at every step. The `x_t` part does
+not depend on the recurrence, so for the cells tf1seq knows (`BasicRNNCell`,
+`GRUCell`, `BasicLSTMCell`, `LSTMCell` and `MultiRNNCell` stacks of them) it
+is computed for all steps at once, as one large matmul before the loop, and
+only `h @ kernel[depth:]` stays inside it. A stack runs layer by layer, each
+layer's whole output sequence being the next one's input, which is the same
+computation as TF1's step-by-step stack. Any other cell (wrappers, cells of
+your own) runs through `tf.compat.v1.nn.dynamic_rnn` unchanged.
+
+Usage:
+
+  from tf1seq import rnn, rnn_cell
+  cell = rnn_cell.BasicLSTMCell(128)
+  outputs, state = rnn.dynamic_rnn(cell, inputs, dtype=tf.float32)
+"""
+
+import tensorflow as tf
+
+from tf1seq import cell_wrappers
+from tf1seq import lstm_cells
+from tf1seq import rnn_cell_base
+from tf1seq import simple_cells
+
+
+def _hoistable(cell):
+  """Whether the fast path computes `cell` (a single layer)."""
+  kind = type(cell)
+  if kind in (simple_cells.BasicRNNCell, simple_cells.GRUCell):
+    return True
+  if kind is lstm_cells.BasicLSTMCell:
+    return True
+  if kind is lstm_cells.LSTMCell:
+    return True
+  return False
+
+
+def _layers_of(cell):
+  """The single-layer cells of `cell`, or None if the fast path can't run."""
+  if type(cell) is cell_wrappers.MultiRNNCell:
+    if not cell._state_is_tuple:  # pylint: disable=protected-access
+      return None
+    layers = cell.cells
+  else:
+    layers = [cell]
+  if all(_hoistable(layer) for layer in layers):
+    return layers
+  return None
+
+
+def supports(cell):
+  """True if `dynamic_rnn` takes the hoisted path for `cell`."""
+  return _layers_of(cell) is not None
+
+
+# -- One layer: project all steps, then loop over the recurrent part.
+
+
+class _Layer(object):
+  """The hoisted form of one cell: projection, then the per-step update."""
+
+  def __init__(self, cell, depth):
+    self.cell = cell
+    self.depth = depth
+    # Sliced once, outside the loop: a slice inside it would have each
+    # step's gradient materialise a kernel-sized zero tensor.
+    self.prepare()
+
+  def prepare(self):
+    """Splits the weights into input and recurrent parts."""
+    raise NotImplementedError
+
+  def project(self, x_2d):
+    """`[T * B, depth]` -> the input part of every step, bias included."""
+    raise NotImplementedError
+
+  def step(self, projected, state):
+    """Returns `(output, new_state)` from one step's projected input."""
+    raise NotImplementedError
+
+
+class _BasicRNNLayer(_Layer):
+
+  def prepare(self):
+    kernel = tf.convert_to_tensor(self.cell._kernel)  # pylint: disable=protected-access
+    self.input_kernel = kernel[:self.depth]
+    self.recurrent_kernel = kernel[self.depth:]
+
+  def project(self, x_2d):
+    return tf.nn.bias_add(tf.matmul(x_2d, self.input_kernel),
+                          self.cell._bias)  # pylint: disable=protected-access
+
+  def step(self, projected, state):
+    output = self.cell._activation(  # pylint: disable=protected-access
+        projected + tf.matmul(state, self.recurrent_kernel))
+    return output, output
+
+
+class _GRULayer(_Layer):
+
+  def prepare(self):
+    cell = self.cell
+    gate_kernel = tf.convert_to_tensor(cell._gate_kernel)  # pylint: disable=protected-access
+    candidate_kernel = tf.convert_to_tensor(cell._candidate_kernel)  # pylint: disable=protected-access
+    # One matmul for the gates' and the candidate's input parts.
+    self.input_kernel = tf.concat([gate_kernel[:self.depth],
+                                   candidate_kernel[:self.depth]], 1)
+    self.input_bias = tf.concat([cell._gate_bias, cell._candidate_bias], 0)  # pylint: disable=protected-access
+    self.gate_recurrent = gate_kernel[self.depth:]
+    self.candidate_recurrent = candidate_kernel[self.depth:]
+
+  def project(self, x_2d):
+    return tf.nn.bias_add(tf.matmul(x_2d, self.input_kernel),
+                          self.input_bias)
+
+  def step(self, projected, state):
+    cell = self.cell
+    n = cell._num_units  # pylint: disable=protected-access
+    gate_in, candidate_in = tf.split(projected, [2 * n, n], axis=1)
+    value = tf.sigmoid(gate_in + tf.matmul(state, self.gate_recurrent))
+    r, u = tf.split(value, 2, axis=1)
+    candidate = candidate_in + tf.matmul(r * state, self.candidate_recurrent)
+    c = cell._activation(candidate)  # pylint: disable=protected-access
+    new_h = u * state + (1 - u) * c
+    return new_h, new_h
+
+
+class _BasicLSTMLayer(_BasicRNNLayer):
+
+  def step(self, projected, state):
+    cell = self.cell
+    n = cell._num_units  # pylint: disable=protected-access
+    c, h = lstm_cells._split_state(state, cell._state_is_tuple, n, n)  # pylint: disable=protected-access
+    gates = projected + tf.matmul(h, self.recurrent_kernel)
+    i, j, f, o = tf.split(gates, 4, axis=1)
+    activation = cell._activation  # pylint: disable=protected-access
+    new_c = c * tf.sigmoid(f + cell._forget_bias) + tf.sigmoid(i) * activation(j)  # pylint: disable=protected-access
+    new_h = activation(new_c) * tf.sigmoid(o)
+    if cell._state_is_tuple:  # pylint: disable=protected-access
+      return new_h, rnn_cell_base.LSTMStateTuple(new_c, new_h)
+    return new_h, tf.concat([new_c, new_h], 1)
+
+
+class _LSTMLayer(_BasicRNNLayer):
+
+  def prepare(self):
+    super().prepare()  # A partitioned kernel is concatenated first.
+    if self.cell._num_proj is not None:  # pylint: disable=protected-access
+      self.projection = tf.convert_to_tensor(self.cell._proj_kernel)  # pylint: disable=protected-access
+
+  def step(self, projected, state):
+    cell = self.cell
+    n = cell._num_units  # pylint: disable=protected-access
+    c_prev, m_prev = lstm_cells._split_state(  # pylint: disable=protected-access
+        state, cell._state_is_tuple, n, cell._output_size)  # pylint: disable=protected-access
+    gates = projected + tf.matmul(m_prev, self.recurrent_kernel)
+    i, j, f, o = tf.split(gates, 4, axis=1)
+    sigmoid = tf.sigmoid
+    activation = cell._activation  # pylint: disable=protected-access
+    if cell._use_peepholes:  # pylint: disable=protected-access
+      c = (sigmoid(f + cell._forget_bias + cell._w_f_diag * c_prev) * c_prev +  # pylint: disable=protected-access
+           sigmoid(i + cell._w_i_diag * c_prev) * activation(j))  # pylint: disable=protected-access
+    else:
+      c = (sigmoid(f + cell._forget_bias) * c_prev +  # pylint: disable=protected-access
+           sigmoid(i) * activation(j))
+    if cell._cell_clip is not None:  # pylint: disable=protected-access
+      c = tf.clip_by_value(c, -cell._cell_clip, cell._cell_clip)  # pylint: disable=protected-access
+    if cell._use_peepholes:  # pylint: disable=protected-access
+      m = sigmoid(o + cell._w_o_diag * c) * activation(c)  # pylint: disable=protected-access
+    else:
+      m = sigmoid(o) * activation(c)
+    if cell._num_proj is not None:  # pylint: disable=protected-access
+      m = tf.matmul(m, self.projection)
+      if cell._proj_clip is not None:  # pylint: disable=protected-access
+        m = tf.clip_by_value(m, -cell._proj_clip, cell._proj_clip)  # pylint: disable=protected-access
+    if cell._state_is_tuple:  # pylint: disable=protected-access
+      return m, rnn_cell_base.LSTMStateTuple(c, m)
+    return m, tf.concat([c, m], 1)
+
+
+_LAYERS = {
+    simple_cells.BasicRNNCell: _BasicRNNLayer,
+    simple_cells.GRUCell: _GRULayer,
+    lstm_cells.BasicLSTMCell: _BasicLSTMLayer,
+    lstm_cells.LSTMCell: _LSTMLayer,
+}
+
+
+def _run_layer(layer, inputs, state, sequence_length, parallel_iterations,
+               swap_memory):
+  """Runs one hoisted layer over time-major `inputs` `[T, B, depth]`.
+
+  Returns:
+    `(outputs [T, B, output_size], final_state)`.
+  """
+  time_steps = tf.shape(inputs)[0]
+  batch = tf.shape(inputs)[1]
+  projected = layer.project(tf.reshape(inputs, [-1, layer.depth]))
+  projected = tf.reshape(
+      projected, tf.stack([time_steps, batch, tf.shape(projected)[-1]]))
+  projected_ta = tf.TensorArray(projected.dtype, size=time_steps,
+                                clear_after_read=True).unstack(projected)
+  output_size = layer.cell.output_size
+  outputs_ta = tf.TensorArray(inputs.dtype, size=time_steps,
+                              element_shape=tf.TensorShape(
+                                  [inputs.shape[1], output_size]))
+
+  def body(t, state, outputs_ta):
+    output, new_state = layer.step(projected_ta.read(t), state)
+    if sequence_length is not None:
+      # Past its length a sequence outputs zeros and keeps its state.
+      valid = tf.expand_dims(t < sequence_length, 1)
+      output = tf.where(valid, output, tf.zeros_like(output))
+      new_state = tf.nest.map_structure(
+          lambda new, old: tf.where(valid, new, old), new_state, state)
+    tf.nest.map_structure(
+        lambda new, old: new.set_shape(old.shape), new_state, state)
+    return t + 1, new_state, outputs_ta.write(t, output)
+
+  _, final_state, outputs_ta = tf.compat.v1.while_loop(
+      lambda t, *unused: t < time_steps, body, (0, state, outputs_ta),
+      parallel_iterations=parallel_iterations or 32,
+      swap_memory=swap_memory)
+  outputs = outputs_ta.stack()
+  outputs.set_shape([inputs.shape[0], inputs.shape[1], output_size])
+  return outputs, final_state
+
+
+def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None,
+                dtype=None, parallel_iterations=None, swap_memory=False,
+                time_major=False, scope=None):
+  """`tf.compat.v1.nn.dynamic_rnn`, faster for tf1seq's own cells.
+
+  Args:
+    cell: an RNN cell. `BasicRNNCell`, `GRUCell`, `BasicLSTMCell`,
+      `LSTMCell` and `MultiRNNCell` (state_is_tuple) stacks of them take the
+      hoisted path; anything else runs through TensorFlow's `dynamic_rnn`.
+    inputs: `[batch, time, depth]` (or `[time, batch, depth]` if
+      `time_major`) tensor with a known depth.
+    sequence_length: optional int vector `[batch]`.
+    initial_state: optional state matching `cell.state_size`.
+    dtype: the state's dtype when `initial_state` is not given.
+    parallel_iterations: as for `tf.while_loop` (default 32).
+    swap_memory: as for `tf.while_loop`.
+    time_major: layout of `inputs` and `outputs`.
+    scope: variable scope; default "rnn".
+
+  Returns:
+    `(outputs, final_state)` as `tf.compat.v1.nn.dynamic_rnn` returns them.
+
+  Raises:
+    ValueError: if `inputs` is not rank 3 with a known depth, neither
+      `initial_state` nor `dtype` is given, `sequence_length` is not a
+      vector, or the state does not fit the cell.
+  """
+  layers = _layers_of(cell)
+  if layers is None or tf.nest.is_nested(inputs):
+    return tf.compat.v1.nn.dynamic_rnn(
+        cell, inputs, sequence_length=sequence_length,
+        initial_state=initial_state, dtype=dtype,
+        parallel_iterations=parallel_iterations, swap_memory=swap_memory,
+        time_major=time_major, scope=scope)
+  with tf.compat.v1.variable_scope(scope or "rnn"):
+    inputs = tf.convert_to_tensor(inputs, name="inputs")
+    if inputs.shape.ndims != 3 or inputs.shape[-1] is None:
+      raise ValueError("inputs must be [batch, time, depth] (time-major: "
+                       "[time, batch, depth]) with a known depth, got "
+                       "shape %s" % inputs.shape)
+    if not time_major:
+      inputs = tf.transpose(inputs, [1, 0, 2])
+    batch = tf.shape(inputs)[1]
+    if initial_state is None:
+      if not dtype:
+        raise ValueError("If there is no initial_state, you must give a "
+                         "dtype.")
+      initial_state = cell.get_initial_state(batch_size=batch, dtype=dtype)
+    else:
+      initial_state = tf.nest.map_structure(tf.convert_to_tensor,
+                                            initial_state)
+      rnn_cell_base.check_state(cell.state_size, initial_state)
+    if sequence_length is not None:
+      sequence_length = tf.cast(sequence_length, tf.int32)
+      if sequence_length.shape.ndims not in (None, 1):
+        raise ValueError("sequence_length must be a vector of length "
+                         "batch_size, got shape %s" % sequence_length.shape)
+      sequence_length = tf.identity(sequence_length, name="sequence_length")
+
+    if len(layers) == 1 and layers[0] is cell:
+      states = [initial_state]
+    else:
+      states = list(initial_state)
+    outputs = inputs
+    final_states = []
+    for index, (layer_cell, state) in enumerate(zip(layers, states)):
+      step_input = outputs[0]
+      if layer_cell is cell:
+        layer_cell.build_variables(step_input)
+      else:
+        with cell._layer_scope():  # pylint: disable=protected-access
+          with tf.compat.v1.variable_scope("cell_%d" % index):
+            layer_cell.build_variables(step_input)
+      rnn_cell_base.check_inputs(step_input)
+      layer = _LAYERS[type(layer_cell)](layer_cell, int(step_input.shape[-1]))
+      outputs, final_state = _run_layer(
+          layer, outputs, state, sequence_length, parallel_iterations,
+          swap_memory)
+      final_states.append(final_state)
+    cell.built = True  # A stack is built once all its layers are.
+
+    if not time_major:
+      outputs = tf.transpose(outputs, [1, 0, 2])
+    if len(layers) == 1 and layers[0] is cell:
+      return outputs, final_states[0]
+    return outputs, tuple(final_states)
