@@ -39,6 +39,7 @@ from tf1seq import layers
 from tf1seq import rnn
 from tf1seq import rnn_cell
 from tf1seq.data import mnist
+from train import cluster
 from train import loop
 
 FLAGS = flags.FLAGS
@@ -200,7 +201,8 @@ def build_logits(images, config, keep_prob=1.0):
 class MNISTModel(object):
   """The training graph: placeholders, loss, accuracy and train op."""
 
-  def __init__(self, config, steps_per_epoch):
+  def __init__(self, config, steps_per_epoch, task=None):
+    task = task or cluster.Task()
     self.images = tf.compat.v1.placeholder(
         tf.float32, [None, NUM_ROWS, ROW_SIZE], name="images")
     self.labels = tf.compat.v1.placeholder(tf.int64, [None], name="labels")
@@ -219,7 +221,9 @@ class MNISTModel(object):
     self.learning_rate = tf.compat.v1.train.exponential_decay(
         config.learning_rate, self.global_step, steps_per_epoch,
         config.learning_rate_decay, staircase=True)
-    optimizer = tf.compat.v1.train.AdamOptimizer(self.learning_rate)
+    optimizer = task.wrap_optimizer(
+        tf.compat.v1.train.AdamOptimizer(self.learning_rate))
+    self.hooks = task.hooks(optimizer)
     self.train_op = optimizer.minimize(self.loss,
                                        global_step=self.global_step)
     with tf.control_dependencies([self.train_op]):
@@ -326,25 +330,35 @@ def export_model(checkpoint, config, export_dir):
 
 
 def train(config, data, model_dir, total_steps, eval_every, log_every,
-          save_checkpoint_steps, keep_checkpoint_max, session_config):
-  """Trains (or resumes) to `total_steps`; returns the metrics dict."""
+          save_checkpoint_steps, keep_checkpoint_max, session_config,
+          task=None):
+  """Trains (or resumes) to `total_steps`; returns the metrics dict.
+
+  With a distributed `task`, this process is one worker: only the chief
+  (worker 0) evaluates, checkpoints and writes summaries.
+  """
+  task = task or cluster.Task()
   graph = tf.Graph()
-  with graph.as_default():
+  with graph.as_default(), tf.compat.v1.device(task.device_setter()):
     tf.compat.v1.set_random_seed(config.seed)
-    model = MNISTModel(config, data.steps_per_epoch)
-    loop.check_checkpoint_compatible(model_dir, graph, GRAPH_FLAGS)
+    model = MNISTModel(config, data.steps_per_epoch, task)
+    if task.is_chief:
+      loop.check_checkpoint_compatible(model_dir, graph, GRAPH_FLAGS)
     scaffold = tf.compat.v1.train.Scaffold(
         saver=tf.compat.v1.train.Saver(max_to_keep=keep_checkpoint_max))
     hooks = [tf.compat.v1.train.StopAtStepHook(last_step=total_steps)]
-    summary_writer = tf.compat.v1.summary.FileWriterCache.get(model_dir)
+    hooks += model.hooks
+    summary_writer = (tf.compat.v1.summary.FileWriterCache.get(model_dir)
+                      if task.is_chief else None)
     history = []
     progress = loop.Progress(total_steps, config.batch_size)
     started = time.time()
-    with tf.compat.v1.train.MonitoredTrainingSession(
-        checkpoint_dir=model_dir, scaffold=scaffold, hooks=hooks,
+    session_config = task.session_config(session_config)
+    with cluster.monitored_session(
+        task, model_dir, scaffold, hooks, session_config,
         save_checkpoint_steps=save_checkpoint_steps,
-        save_summaries_steps=log_every, log_step_count_steps=0,
-        config=session_config) as session:
+        save_summaries_steps=log_every,
+        log_step_count_steps=0) as session:
 
       def raw_run(function):
         """Runs `function(raw_session)` without the hooks (no summaries)."""
@@ -369,10 +383,10 @@ def train(config, data, model_dir, total_steps, eval_every, log_every,
         return raw_run(lambda raw: evaluate(raw, model, split[0], split[1]))
 
       step = raw_run(lambda raw: raw.run(model.global_step))
-      if step > 0:
+      if step > 0 and task.is_chief:
         logging.info("resuming from step %d (epoch %.2f) in %s", step,
                      step / data.steps_per_epoch, model_dir)
-      first_step = step
+      local_steps = 0  # This process's steps (others' too move global_step).
       progress.start(step)
       eval_interval = eval_every or data.steps_per_epoch
       while step < total_steps and not session.should_stop():
@@ -381,17 +395,21 @@ def train(config, data, model_dir, total_steps, eval_every, log_every,
                 model.keep_prob: config.output_keep_prob}
         loss, accuracy, step = session.run(
             [model.loss, model.accuracy, model.new_global_step], feed)
+        local_steps += 1
         if step % log_every == 0 or step == total_steps:
           progress.update(step)
-          logging.info("step %d/%d loss %.4f accuracy %.3f %s", step,
-                       total_steps, loss, accuracy, progress)
-        if step % eval_interval == 0 or step == total_steps:
+          logging.info("%sstep %d/%d loss %.4f accuracy %.3f %s",
+                       "" if not task.is_distributed else task.name + ": ",
+                       step, total_steps, loss, accuracy, progress)
+        if task.is_chief and (step % eval_interval == 0 or
+                              step >= total_steps):
           run_evaluation(step)
-      if not history or history[-1]["step"] != step:
+      if task.is_chief and (not history or history[-1]["step"] != step):
         run_evaluation(step)  # Already at the last step, e.g. on resume.
     elapsed = time.time() - started
-  summary_writer.flush()
-  trained = step - first_step
+  if summary_writer:
+    summary_writer.flush()
+  trained = local_steps
   final = history[-1] if history else {}
   return {
       "global_step": int(step),
@@ -410,13 +428,23 @@ def main(argv):
   del argv  # Unused.
   config = Config.from_flags(FLAGS)
   try:
+    task = cluster.Task.from_flags(FLAGS)
+  except ValueError as e:
+    raise app.UsageError(str(e))
+  if task.is_ps:
+    logging.info("parameter server %d serving on %s", task.task_index,
+                 task.ps_hosts[task.task_index])
+    task.serve()  # Until the launcher ends this process.
+    return
+  try:
     splits = mnist.load(FLAGS.dataset, data_dir=FLAGS.data_dir)
   except (IOError, ValueError) as e:
     raise app.UsageError(str(e))
   validation_size = FLAGS.validation_size
   if validation_size is None:
     validation_size = min(5000, len(splits.train_images) // 10)
-  data = Data(splits, validation_size, config.batch_size, config.seed)
+  data = Data(splits, validation_size, config.batch_size,
+              task.data_seed(config.seed))
   total_steps = FLAGS.train_steps or FLAGS.epochs * data.steps_per_epoch
   logging.info("%s: %d training, %d validation, %d test examples; %d steps "
                "of %d (%.2f epochs)", FLAGS.dataset, len(data.train[0]),
@@ -427,9 +455,15 @@ def main(argv):
         config, data, FLAGS.model_dir, total_steps, FLAGS.eval_every,
         FLAGS.log_every, FLAGS.save_checkpoint_steps,
         FLAGS.keep_checkpoint_max,
-        loop.session_config(FLAGS.intra_op_threads, FLAGS.inter_op_threads))
+        loop.session_config(FLAGS.intra_op_threads, FLAGS.inter_op_threads),
+        task)
   except loop.IncompatibleCheckpointError as e:
     raise app.UsageError(str(e))
+  if not task.is_chief:
+    logging.info("%s finished at global step %d (%d steps by this worker, "
+                 "%.0f examples/sec)", task.name, metrics["global_step"],
+                 metrics["steps_this_run"], metrics["examples_per_sec"])
+    return
   metrics.update(dataset=FLAGS.dataset, flags={
       name: FLAGS[name].value for name in (
           "batch_size", "learning_rate", "learning_rate_decay", "num_units",
