@@ -14,7 +14,7 @@ setuptools.setup(
     python_requires=">=3.9",
     packages=setuptools.find_packages(include=["tf1seq", "tf1seq.*",
                                                "train", "train.*"]),
-    package_data={"tf1seq.data": ["mnist_sample/*.gz"]},
+    package_data={"tf1seq.data": ["mnist_sample/*.gz", "mnist_sample/README"]},
     install_requires=[
         "tensorflow>=2.16",
         "tf-slim>=1.1",

@@ -9,7 +9,8 @@ trainer on free 127.0.0.1 ports, each a process of its own running
 run exceeds `--timeout`; no process is left behind.
 
   python -m train.launch_local --num_ps=1 --num_workers=2 -- \
-      --dataset=mnist_sample --model_dir=/tmp/dist --train_steps=300
+      --dataset=mnist_sample --model_dir=/tmp/dist --train_steps=300 \
+      [--sync_replicas]
 """
 
 import os
@@ -29,7 +30,6 @@ FLAGS = flags.FLAGS
 flags.DEFINE_string("trainer", "train.mnist_rnn", "Trainer module to run.")
 flags.DEFINE_integer("num_ps", 1, "Parameter servers.")
 flags.DEFINE_integer("num_workers", 2, "Workers.")
-flags.DEFINE_bool("sync_replicas", False, "Pass --sync_replicas.")
 flags.DEFINE_integer("timeout", 1800, "Seconds before everything is ended.")
 flags.register_validator("num_ps", lambda n: n >= 1,
                          message="--num_ps must be >= 1.")
@@ -143,8 +143,9 @@ def launch(trainer, trainer_args, num_ps, num_workers, sync_replicas=False,
 
 def main(argv):
   trainer_args = argv[1:]
+  # Trainer flags, --sync_replicas among them, come after `--`.
   codes = launch(FLAGS.trainer, trainer_args, FLAGS.num_ps, FLAGS.num_workers,
-                 FLAGS.sync_replicas, FLAGS.timeout)
+                 timeout=FLAGS.timeout)
   logging.info("worker exit codes: %s", codes)
   if any(code != 0 for code in codes):
     sys.exit(1)
