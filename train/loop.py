@@ -16,6 +16,7 @@ import os
 import tempfile
 import time
 
+import numpy as np
 import tensorflow as tf
 
 
@@ -118,6 +119,13 @@ def check_checkpoint_compatible(model_dir, graph, flags_hint):
   return checkpoint
 
 
+def _json_default(value):
+  """numpy scalars and arrays (as session.run returns them) as JSON."""
+  if isinstance(value, (np.generic, np.ndarray)):
+    return value.tolist()
+  raise TypeError("%r is not JSON serializable" % (value,))
+
+
 def write_json_atomically(path, value):
   """Writes `value` as JSON to `path` via a temporary file and a rename."""
   directory = os.path.dirname(os.path.abspath(path))
@@ -125,7 +133,7 @@ def write_json_atomically(path, value):
   handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=directory)
   try:
     with os.fdopen(handle, "w") as f:
-      json.dump(value, f, indent=2, sort_keys=True)
+      json.dump(value, f, indent=2, sort_keys=True, default=_json_default)
       f.write("\n")
     os.replace(temporary, path)
   except BaseException:

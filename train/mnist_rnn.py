@@ -286,7 +286,34 @@ def evaluate(session, model, images, labels, batch_size=1000):
     batch_correct, batch_loss = session.run([model.correct, model.loss], feed)
     correct += batch_correct
     total_loss += batch_loss * len(feed[model.images])
-  return correct / len(images), total_loss / len(images)
+  return float(correct / len(images)), float(total_loss / len(images))
+
+
+def evaluate_checkpoint(checkpoint, config, images, labels):
+  """Accuracy and mean loss of the model saved in `checkpoint`."""
+  with tf.Graph().as_default() as graph:
+    model = MNISTModel(config, steps_per_epoch=1)
+    saver = tf.compat.v1.train.Saver()
+    with tf.compat.v1.Session(graph=graph) as session:
+      saver.restore(session, checkpoint)
+      return evaluate(session, model, images, labels)
+
+
+def _evaluation_entry(step, data, summary_writer, evaluate_split,
+                      final=False):
+  """Evaluates on validation (and test at epoch ends and at the end)."""
+  accuracy, loss = evaluate_split(data.validation)
+  entry = {"step": int(step), "epoch": step / data.steps_per_epoch,
+           "validation_accuracy": accuracy, "validation_loss": loss}
+  message = ""
+  if final or step % data.steps_per_epoch == 0:
+    entry["test_accuracy"], entry["test_loss"] = evaluate_split(data.test)
+    message = " test accuracy %.4f" % entry["test_accuracy"]
+  summary_writer.add_summary(
+      loop.scalar_summary("validation_accuracy", accuracy), step)
+  logging.info("step %d (epoch %.2f): validation accuracy %.4f loss %.4f%s",
+               step, entry["epoch"], accuracy, loss, message)
+  return entry
 
 
 def export_model(checkpoint, config, export_dir):
@@ -366,21 +393,9 @@ def train(config, data, model_dir, total_steps, eval_every, log_every,
             lambda step_context: function(step_context.session))
 
       def run_evaluation(step):
-        accuracy, loss = raw_run_eval(data.validation)
-        entry = {"step": int(step), "epoch": step / data.steps_per_epoch,
-                 "validation_accuracy": accuracy, "validation_loss": loss}
-        if step % data.steps_per_epoch == 0 or step >= total_steps:
-          entry["test_accuracy"], entry["test_loss"] = raw_run_eval(data.test)
-        history.append(entry)
-        summary_writer.add_summary(
-            loop.scalar_summary("validation_accuracy", accuracy), step)
-        logging.info("step %d (epoch %.2f): validation accuracy %.4f loss "
-                     "%.4f%s", step, entry["epoch"], accuracy, loss,
-                     " test accuracy %.4f" % entry["test_accuracy"]
-                     if "test_accuracy" in entry else "")
-
-      def raw_run_eval(split):
-        return raw_run(lambda raw: evaluate(raw, model, split[0], split[1]))
+        history.append(_evaluation_entry(
+            step, data, summary_writer,
+            lambda split: raw_run(lambda raw: evaluate(raw, model, *split))))
 
       step = raw_run(lambda raw: raw.run(model.global_step))
       if step > 0 and task.is_chief:
@@ -401,13 +416,19 @@ def train(config, data, model_dir, total_steps, eval_every, log_every,
           logging.info("%sstep %d/%d loss %.4f accuracy %.3f %s",
                        "" if not task.is_distributed else task.name + ": ",
                        step, total_steps, loss, accuracy, progress)
-        if task.is_chief and (step % eval_interval == 0 or
-                              step >= total_steps):
+        if (task.is_chief and step % eval_interval == 0 and
+            step < total_steps):
           run_evaluation(step)
-      if task.is_chief and (not history or history[-1]["step"] != step):
-        run_evaluation(step)  # Already at the last step, e.g. on resume.
     elapsed = time.time() - started
-  if summary_writer:
+  if task.is_chief:
+    # The final figures are those of the final checkpoint: in a cluster,
+    # other workers' last updates may land after this worker's last step.
+    checkpoint = tf.train.latest_checkpoint(model_dir)
+    step = int(tf.train.load_variable(checkpoint, "global_step"))
+    history.append(_evaluation_entry(
+        step, data, summary_writer,
+        lambda split: evaluate_checkpoint(checkpoint, config, *split),
+        final=True))
     summary_writer.flush()
   trained = local_steps
   final = history[-1] if history else {}
