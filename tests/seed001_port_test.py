@@ -1,0 +1,53 @@
+"""The seed-001 TF1 script runs after changing only its import lines.
+
+`testdata/seed001_mnist_lstm.py` is the tutorial's script with
+`import tensorflow as tf` and the `tensorflow.examples` import replaced; it
+trains for 100,000 steps, so the test reads its first printed batch
+accuracies and then ends it.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import tensorflow as tf
+
+SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                      "testdata", "seed001_mnist_lstm.py")
+
+
+class Seed001PortTest(tf.test.TestCase):
+
+  def test_script_trains_with_only_imports_changed(self):
+    with open(SCRIPT) as f:
+      code_lines = [line for line in f if not line.startswith("#")]
+    self.assertEqual(code_lines[:2], ["import tf1seq.compat.v1 as tf\n",
+                                      "from tf1seq.data import input_data\n"])
+    environment = dict(os.environ, TF1SEQ_MNIST_SOURCE="mnist_sample")
+    process = subprocess.Popen(
+        [sys.executable, SCRIPT], cwd=self.create_tempdir().full_path,
+        env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, start_new_session=True)
+    accuracies = []
+    deadline = time.time() + 300
+    try:
+      while len(accuracies) < 3 and time.time() < deadline:
+        line = process.stdout.readline()
+        if not line:
+          break
+        accuracies.append(float(line))
+    finally:
+      os.killpg(process.pid, signal.SIGKILL)
+      _, stderr = process.communicate(timeout=60)
+    self.assertLen(accuracies, 3, stderr[-3000:])
+    for accuracy in accuracies:
+      self.assertBetween(accuracy, 0.0, 1.0)
+    # Printed at steps 0, 200 and 400 on the training batch: it learns.
+    self.assertGreater(accuracies[2], 0.7)
+    self.assertGreater(accuracies[2], accuracies[0] + 0.3)
+
+
+if __name__ == "__main__":
+  tf.test.main()
