@@ -10,7 +10,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
+import threading
 
 import tensorflow as tf
 
@@ -26,21 +26,33 @@ class Seed001PortTest(tf.test.TestCase):
     self.assertEqual(code_lines[:2], ["import tf1seq.compat.v1 as tf\n",
                                       "from tf1seq.data import input_data\n"])
     environment = dict(os.environ, TF1SEQ_MNIST_SOURCE="mnist_sample")
-    process = subprocess.Popen(
-        [sys.executable, SCRIPT], cwd=self.create_tempdir().full_path,
-        env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, start_new_session=True)
-    accuracies = []
-    deadline = time.time() + 300
-    try:
-      while len(accuracies) < 3 and time.time() < deadline:
-        line = process.stdout.readline()
-        if not line:
-          break
-        accuracies.append(float(line))
-    finally:
-      os.killpg(process.pid, signal.SIGKILL)
-      _, stderr = process.communicate(timeout=60)
+    workdir = self.create_tempdir().full_path
+    # stderr (TensorFlow's logs) goes to a file: a pipe nobody drains
+    # would fill up and block the script before it prints.
+    with open(os.path.join(workdir, "stderr.txt"), "w+") as stderr_file:
+      process = subprocess.Popen(
+          [sys.executable, SCRIPT], cwd=workdir, env=environment,
+          stdout=subprocess.PIPE, stderr=stderr_file, text=True,
+          start_new_session=True)
+      # readline() blocks: end the script at the deadline whatever it does.
+      killer = threading.Timer(300, os.killpg, (process.pid, signal.SIGKILL))
+      killer.start()
+      accuracies = []
+      try:
+        while len(accuracies) < 3:
+          line = process.stdout.readline()
+          if not line:
+            break
+          accuracies.append(float(line))
+      finally:
+        killer.cancel()
+        try:
+          os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+          pass
+        process.communicate(timeout=60)
+      stderr_file.seek(0)
+      stderr = stderr_file.read()
     self.assertLen(accuracies, 3, stderr[-3000:])
     for accuracy in accuracies:
       self.assertBetween(accuracy, 0.0, 1.0)

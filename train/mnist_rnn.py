@@ -44,68 +44,74 @@ from train import loop
 
 FLAGS = flags.FLAGS
 
-flags.DEFINE_enum("dataset", "mnist", ["mnist", "fashion_mnist",
-                                       "mnist_sample"],
-                  "Data set: full MNIST (local or downloaded), Fashion-MNIST, "
-                  "or the 10,000 real MNIST digits shipped with tf1seq "
-                  "(offline).")
-flags.DEFINE_string("data_dir", None,
-                    "Directory with the four IDX files; default: the "
-                    "dataset's usual places and the download cache.")
-flags.DEFINE_string("model_dir", None,
-                    "Checkpoints, summaries and metrics.json; a run resumes "
-                    "from the latest checkpoint here.")
-flags.DEFINE_string("export_dir", None,
-                    "If set, a SavedModel is exported to "
-                    "export_dir/<version>/ at the end.")
-flags.DEFINE_integer("batch_size", 128, "Examples per training step.")
-flags.DEFINE_float("learning_rate", 0.001, "Adam's learning rate.")
-flags.DEFINE_float("learning_rate_decay", 1.0,
-                   "Learning rate factor per epoch (1.0: constant).")
-flags.DEFINE_integer("num_units", 128, "Units of the projection and cells.")
-flags.DEFINE_enum("cell", "basic_lstm",
-                  ["basic_lstm", "lstm", "gru", "basic_rnn",
-                   "layer_norm_lstm"], "Recurrent cell.")
-flags.DEFINE_integer("num_layers", 1, "Stacked recurrent layers.")
-flags.DEFINE_float("output_keep_prob", 1.0,
-                   "Keep probability of dropout on each layer's output "
-                   "during training (1.0: none).")
-flags.DEFINE_integer("epochs", 1, "Epochs to train, if --train_steps is 0.")
-flags.DEFINE_integer("train_steps", 0,
-                     "Total training steps (overrides --epochs if > 0).")
-flags.DEFINE_integer("validation_size", None,
-                     "Training examples held out for validation; default "
-                     "5000 (TF1's), at most a tenth of the training set.")
-flags.DEFINE_integer("eval_every", 0,
-                     "Evaluate on the validation set every this many steps "
-                     "(0: at the end of every epoch).")
-flags.DEFINE_integer("log_every", 100, "Log and write summaries every this "
-                     "many steps.")
-flags.DEFINE_integer("save_checkpoint_steps", 500,
-                     "Checkpoint every this many steps (and at the end).")
-flags.DEFINE_integer("keep_checkpoint_max", 5, "Checkpoints to keep.")
-flags.DEFINE_integer("seed", 1, "Seed of initialisation and shuffling.")
-flags.DEFINE_integer("intra_op_threads", 0,
-                     "Threads inside one op (0: TensorFlow decides).")
-flags.DEFINE_integer("inter_op_threads", 0,
-                     "Ops run in parallel (0: TensorFlow decides).")
 
-for _name in ("batch_size", "num_units", "num_layers", "log_every",
-              "save_checkpoint_steps", "keep_checkpoint_max", "epochs"):
-  flags.register_validator(_name, lambda n: n is not None and n > 0,
-                           message="--%s must be positive." % _name)
-flags.register_validator("learning_rate", lambda x: x > 0,
-                         message="--learning_rate must be positive.")
-flags.register_validator("learning_rate_decay", lambda x: 0 < x <= 1,
-                         message="--learning_rate_decay must be in (0, 1].")
-flags.register_validator("output_keep_prob", lambda x: 0 < x <= 1,
-                         message="--output_keep_prob must be in (0, 1].")
-for _name in ("train_steps", "eval_every", "intra_op_threads",
-              "inter_op_threads"):
-  flags.register_validator(_name, lambda n: n >= 0,
-                           message="--%s must be >= 0." % _name)
-flags.register_validator("validation_size", lambda n: n is None or n >= 0,
-                         message="--validation_size must be >= 0.")
+def define_flags():
+  """Defines the trainer's flags; called under `__main__` only, so that
+  importing the module (tests and benchmarks import every trainer)
+  defines none."""
+  flags.DEFINE_enum("dataset", "mnist", ["mnist", "fashion_mnist",
+                                         "mnist_sample"],
+                    "Data set: full MNIST (local or downloaded), Fashion-MNIST, "
+                    "or the 10,000 real MNIST digits shipped with tf1seq "
+                    "(offline).")
+  flags.DEFINE_string("data_dir", None,
+                      "Directory with the four IDX files; default: the "
+                      "dataset's usual places and the download cache.")
+  flags.DEFINE_string("model_dir", None,
+                      "Checkpoints, summaries and metrics.json; a run resumes "
+                      "from the latest checkpoint here.")
+  flags.DEFINE_string("export_dir", None,
+                      "If set, a SavedModel is exported to "
+                      "export_dir/<version>/ at the end.")
+  flags.DEFINE_integer("batch_size", 128, "Examples per training step.")
+  flags.DEFINE_float("learning_rate", 0.001, "Adam's learning rate.")
+  flags.DEFINE_float("learning_rate_decay", 1.0,
+                     "Learning rate factor per epoch (1.0: constant).")
+  flags.DEFINE_integer("num_units", 128, "Units of the projection and cells.")
+  flags.DEFINE_enum("cell", "basic_lstm",
+                    ["basic_lstm", "lstm", "gru", "basic_rnn",
+                     "layer_norm_lstm"], "Recurrent cell.")
+  flags.DEFINE_integer("num_layers", 1, "Stacked recurrent layers.")
+  flags.DEFINE_float("output_keep_prob", 1.0,
+                     "Keep probability of dropout on each layer's output "
+                     "during training (1.0: none).")
+  flags.DEFINE_integer("epochs", 1, "Epochs to train, if --train_steps is 0.")
+  flags.DEFINE_integer("train_steps", 0,
+                       "Total training steps (overrides --epochs if > 0).")
+  flags.DEFINE_integer("validation_size", None,
+                       "Training examples held out for validation; default "
+                       "5000 (TF1's), at most a tenth of the training set.")
+  flags.DEFINE_integer("eval_every", 0,
+                       "Evaluate on the validation set every this many steps "
+                       "(0: at the end of every epoch).")
+  flags.DEFINE_integer("log_every", 100, "Log and write summaries every this "
+                       "many steps.")
+  flags.DEFINE_integer("save_checkpoint_steps", 500,
+                       "Checkpoint every this many steps (and at the end).")
+  flags.DEFINE_integer("keep_checkpoint_max", 5, "Checkpoints to keep.")
+  flags.DEFINE_integer("seed", 1, "Seed of initialisation and shuffling.")
+  flags.DEFINE_integer("intra_op_threads", 0,
+                       "Threads inside one op (0: TensorFlow decides).")
+  flags.DEFINE_integer("inter_op_threads", 0,
+                       "Ops run in parallel (0: TensorFlow decides).")
+
+  for _name in ("batch_size", "num_units", "num_layers", "log_every",
+                "save_checkpoint_steps", "keep_checkpoint_max", "epochs"):
+    flags.register_validator(_name, lambda n: n is not None and n > 0,
+                             message="--%s must be positive." % _name)
+  flags.register_validator("learning_rate", lambda x: x > 0,
+                           message="--learning_rate must be positive.")
+  flags.register_validator("learning_rate_decay", lambda x: 0 < x <= 1,
+                           message="--learning_rate_decay must be in (0, 1].")
+  flags.register_validator("output_keep_prob", lambda x: 0 < x <= 1,
+                           message="--output_keep_prob must be in (0, 1].")
+  for _name in ("train_steps", "eval_every", "intra_op_threads",
+                "inter_op_threads"):
+    flags.register_validator(_name, lambda n: n >= 0,
+                             message="--%s must be >= 0." % _name)
+  flags.register_validator("validation_size", lambda n: n is None or n >= 0,
+                           message="--validation_size must be >= 0.")
+
 
 NUM_ROWS = 28
 ROW_SIZE = 28
@@ -503,5 +509,6 @@ def main(argv):
 
 
 if __name__ == "__main__":
+  define_flags()
   flags.mark_flag_as_required("model_dir")
   app.run(main)
