@@ -1,0 +1,1 @@
+"""Benchmarks: one module per measurement, ratios measured side by side."""
