@@ -108,7 +108,7 @@ class CompatV1Test(tf.test.TestCase):
     lines = run_python("""
         import tf1seq.compat.v1 as tf
         try:
-          tf.contrib.seq2seq
+          tf.contrib.distributions
         except AttributeError as e:
           print(e)
         try:
@@ -116,7 +116,7 @@ class CompatV1Test(tf.test.TestCase):
         except AttributeError as e:
           print(e)
         """)
-    self.assertRegex(lines[0], r"tf\.contrib\.seq2seq is not covered")
+    self.assertRegex(lines[0], r"tf\.contrib\.distributions is not covered")
     self.assertRegex(lines[1], r"tf\.layers\.conv2d is not provided")
 
 
