@@ -121,6 +121,41 @@ class DynamicRNNTest(tf.test.TestCase, parameterized.TestCase):
         rnn.dynamic_rnn(cell, tf.zeros([2, 3, 4]), dtype=tf.float32,
                         sequence_length=tf.zeros([2, 1], tf.int32))
 
+  @parameterized.product(jit_compile=[True, False],
+                         sequence_length=[None, (5, 2, 0)],
+                         dtype=["float32", "float64"])
+  def test_fused_lstm_gradients_reach_the_initial_state(
+      self, jit_compile, sequence_length, dtype):
+    """The hand-written LSTM gradient, initial state and inputs included."""
+
+    def gradients(dynamic_rnn):
+      with tf.Graph().as_default():
+        tf.compat.v1.set_random_seed(3)
+        rng = np.random.RandomState(1)
+        x = tf.constant(rng.uniform(-1, 1, (3, 5, 4)).astype(dtype))
+        c = tf.constant(rng.uniform(-1, 1, (3, 6)).astype(dtype))
+        h = tf.constant(rng.uniform(-1, 1, (3, 6)).astype(dtype))
+        cell = rnn_cell.BasicLSTMCell(6, forget_bias=0.5)
+        outputs, state = dynamic_rnn(
+            cell, x, sequence_length=sequence_length,
+            initial_state=rnn_cell.LSTMStateTuple(c, h))
+        loss = (tf.reduce_sum(tf.sin(outputs)) + tf.reduce_sum(state.c ** 2)
+                + tf.reduce_sum(state.h ** 3))
+        grads = tf.gradients(loss, [x, c, h] + cell.trainable_variables)
+        with tf.compat.v1.Session() as session:
+          session.run(tf.compat.v1.global_variables_initializer())
+          return session.run([outputs, state, grads])
+
+    expected = gradients(tf.compat.v1.nn.dynamic_rnn)
+    saved = rnn._JIT_COMPILE  # pylint: disable=protected-access
+    rnn._JIT_COMPILE = jit_compile  # pylint: disable=protected-access
+    try:
+      actual = gradients(rnn.dynamic_rnn)
+    finally:
+      rnn._JIT_COMPILE = saved  # pylint: disable=protected-access
+    tolerance = 1e-5 if dtype == "float32" else 1e-10
+    self.assertAllClose(actual, expected, atol=tolerance, rtol=tolerance)
+
 
 if __name__ == "__main__":
   tf.test.main()
