@@ -462,7 +462,7 @@ def python_that_imports(module, candidates):
   Checked in a child process, so the module never loads into this one.
 
   Args:
-    module: module name, e.g. "torch".
+    module: module names as `import` takes them, e.g. "torch, numpy".
     candidates: paths or names of interpreters.
 
   Returns:

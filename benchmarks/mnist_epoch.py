@@ -339,4 +339,5 @@ def main(argv):
 
 
 if __name__ == "__main__":
+  mnist_rnn.define_flags()  # The trainer's flags apply here too.
   app.run(main)

@@ -337,11 +337,13 @@ def build_local_runner(variant, shape_name, threads, seed):
 
 def find_torch_python(flag_value):
   """The interpreter for PyTorch, or None."""
+  # Everything `benchmarks.torch_lstm` imports, not only torch.
+  modules = "torch, numpy, absl.app"
   if flag_value:
-    return common.python_that_imports("torch", [flag_value])
+    return common.python_that_imports(modules, [flag_value])
   candidates = [os.environ.get("TORCH_PYTHON")]
   candidates += list(common.TORCH_PYTHON_CANDIDATES)
-  return common.python_that_imports("torch", candidates)
+  return common.python_that_imports(modules, candidates)
 
 
 class Hosts(object):
@@ -353,6 +355,7 @@ class Hosts(object):
     self._log_dir = log_dir
     self._torch_python_flag = torch_python_flag
     self._workers = {}
+    self._dead = {}  # host: why its worker is unusable.
     self._torch_python = None
 
   @property
@@ -386,10 +389,15 @@ class Hosts(object):
     if host == "torch" and not self.torch_python:
       raise NotAvailable("not installed (%s)" % common.TORCH_INSTALL)
     if host in ("torch", "graph_cfv1"):
+      if host in self._dead:
+        raise NotAvailable(self._dead[host])
       try:
         return self._worker(host).runner(variant, shape_name)
-      except RuntimeError as e:
-        raise NotAvailable("not available (%s)" % e)
+      except (RuntimeError, OSError) as e:
+        # A worker that exited stays dead for the remaining shapes (its
+        # pipe is closed); the first failure says why.
+        self._dead[host] = "not available (%s)" % e
+        raise NotAvailable(self._dead[host])
     return build_local_runner(variant, shape_name, self._threads, SEED)
 
   def memory_probe_command(self, variant, shape_name, steps):
