@@ -23,11 +23,39 @@ A 2 x 256 LSTM on the fortunes corpus (`apt-get install -y fortunes`):
 The long-memory task (the deciding value is only in an earlier window):
 
   python -m train.stateful_seq --task=long_memory --state_mode=feed \
-      --model_dir=/tmp/long_memory_feed
-  python -m train.stateful_seq --task=long_memory --state_mode=stateless \
-      --model_dir=/tmp/long_memory_stateless
+      --model_dir=/tmp/long_memory_feed --num_layers=1 --num_units=64 \
+      --embedding_size=8 --num_steps=20 --batch_size=32 \
+      --learning_rate=0.01 --learning_rate_decay=1.0 --epochs=3
+  # The same with --state_mode=stateless (or variable) and its own
+  # --model_dir. With the text model's defaults (2 x 256, 100-step
+  # windows) one epoch stays at chance in both modes.
 
 Results: see README.md ("Stateful sequences"), each with its command.
+
+On TensorFlow's parameter-server runtime (`train.cluster`: --ps_hosts,
+--worker_hosts, --job_name, --task_index, --sync_replicas, or TF_CONFIG),
+one process per task, every task with the same flags and text:
+
+  python -m train.launch_local --trainer=train.stateful_seq \
+      --num_ps=1 --num_workers=2 -- --text_file=... --model_dir=/tmp/dist_lm
+
+The model's variables live on the parameter servers; the carried state
+stays in each worker (fed arrays, or with --state_mode=variable local state
+variables placed on the worker itself, never shared nor checkpointed). Each
+worker reads the same training windows, in order, but from its own offset:
+worker i of n starts (from a zero state) at window `(global_step + i *
+windows_per_epoch // n) % windows_per_epoch` (a single process: the global
+step's window, so a resumed run continues where it stopped), then advances
+one window per step of its own, whatever the other workers do, carrying its
+state from one window to the next and restarting from zeros when its walk
+reaches the epoch's first window. So two workers read windows half an epoch
+apart, and the global step (all workers' steps) still counts epochs of the
+text for the learning-rate decay. A worker on another machine needs the
+same text (and, on a resume, the chief's vocab.json if the vocabulary is
+not the text's own). Only the chief (worker 0) checks the checkpoint,
+evaluates, writes vocab.json, checkpoints, summaries, metrics.json and
+sample.json, and exports; its final figures are those of the final
+checkpoint.
 
 The model's variables (TF1 names, so `ptb_word_lm`-style checkpoints map):
   embedding/embeddings [vocab, embedding_size]
@@ -38,6 +66,7 @@ With --state_mode=variable also the local (not checkpointed) state
 variables train_state/state_c_0 ... and validation_state/....
 """
 
+import contextlib
 import math
 import os
 import time
@@ -55,6 +84,7 @@ from tf1seq import rnn_cell
 from tf1seq import state
 from tf1seq.data import tbptt
 from tf1seq.data import text
+from train import cluster
 from train import loop
 
 FLAGS = flags.FLAGS
@@ -255,13 +285,15 @@ class CharModel(object):
     reset_op: the op zeroing the state variables (variable mode) or None.
     loss: weighted mean cross-entropy per target, nats.
     total_loss, total_weight, correct: sums, for exact evaluation.
-    train_op, new_global_step, learning_rate: training only.
+    train_op, new_global_step, learning_rate, hooks: training only (hooks:
+      what the optimizer needs, e.g. with --sync_replicas).
     step_op: what a step runs besides the fetches (train op, or the state
       update in variable mode).
   """
 
   def __init__(self, config, is_training, batch_size, name, reuse,
-               steps_per_epoch=1):
+               steps_per_epoch=1, task=None, state_device=None):
+    task = task or cluster.Task()
     keep_prob = config.output_keep_prob if is_training else 1.0
     cell = make_cell(config, keep_prob)
     self.state_mode = config.state_mode
@@ -277,9 +309,13 @@ class CharModel(object):
     self.stateful = None
     self.reset_op = None
     if config.state_mode == "variable":
-      # Outside the reuse scope: each role has its own state variables.
-      self.stateful = state.StateVariables(cell, batch_size,
-                                           name=name + "_state")
+      # Outside the reuse scope: each role has its own state variables. In a
+      # cluster they stay on this worker (`state_device`): each worker
+      # carries the state of its own streams.
+      with (tf.compat.v1.device(state_device) if state_device
+            else contextlib.nullcontext()):
+        self.stateful = state.StateVariables(cell, batch_size,
+                                             name=name + "_state")
       self.initial_state = self.stateful.initial_state_for(self.inputs)
       self.reset_op = self.stateful.reset_states()
     else:
@@ -302,7 +338,7 @@ class CharModel(object):
     after = [self.loss, self.total_loss, self.correct]
     if is_training:
       self.global_step = tf.compat.v1.train.get_or_create_global_step()
-      self._build_train_op(config, steps_per_epoch)
+      self._build_train_op(config, steps_per_epoch, task)
       after.append(self.train_op)
     update = (self.stateful.update(self.final_state, after=after)
               if self.stateful else None)
@@ -318,7 +354,7 @@ class CharModel(object):
     else:
       self.step_op = update if update is not None else tf.no_op()
 
-  def _build_train_op(self, config, steps_per_epoch):
+  def _build_train_op(self, config, steps_per_epoch, task):
     epoch = tf.math.floordiv(self.global_step, steps_per_epoch)
     self.learning_rate = config.learning_rate * tf.pow(
         config.learning_rate_decay, tf.cast(epoch, tf.float32))
@@ -327,6 +363,8 @@ class CharModel(object):
     else:
       optimizer = tf.compat.v1.train.GradientDescentOptimizer(
           self.learning_rate)
+    optimizer = task.wrap_optimizer(optimizer)
+    self.hooks = task.hooks(optimizer)
     variables = tf.compat.v1.trainable_variables()
     gradients, self.gradient_norm = tf.clip_by_global_norm(
         tf.gradients(self.loss, variables), config.max_grad_norm)
@@ -334,19 +372,26 @@ class CharModel(object):
         zip(gradients, variables), global_step=self.global_step)
 
 
-def build_models(config, steps_per_epoch=1):
+def build_models(config, steps_per_epoch=1, task=None):
   """The training model and the validation model (shared weights).
 
   The learning rate is multiplied by `config.learning_rate_decay` every
-  `steps_per_epoch` steps.
+  `steps_per_epoch` steps. With a distributed `task` (a `cluster.Task`) the
+  optimizer is wrapped for it and the state variables (variable mode) are
+  placed on this worker.
   """
+  task = task or cluster.Task()
+  state_device = ("/job:worker/task:%d" % task.task_index
+                  if task.is_distributed else None)
   initializer = tf.compat.v1.glorot_uniform_initializer(seed=config.seed)
   with tf.compat.v1.variable_scope(tf.compat.v1.get_variable_scope(),
                                    initializer=initializer):
     train_model = CharModel(config, True, config.batch_size, "train",
-                            reuse=None, steps_per_epoch=steps_per_epoch)
+                            reuse=None, steps_per_epoch=steps_per_epoch,
+                            task=task, state_device=state_device)
     valid_model = CharModel(config, False, config.eval_batch_size,
-                            "validation", reuse=True)
+                            "validation", reuse=True, task=task,
+                            state_device=state_device)
   return train_model, valid_model
 
 
@@ -394,37 +439,101 @@ def evaluate(session, model, batches):
           float(correct / total_weight))
 
 
+def evaluate_checkpoint(checkpoint, config, batches):
+  """`evaluate` of the validation model saved in `checkpoint`."""
+  with tf.Graph().as_default() as graph:
+    _, valid_model = build_models(config)
+    saver = tf.compat.v1.train.Saver()
+    with tf.compat.v1.Session(graph=graph) as session:
+      session.run(tf.compat.v1.local_variables_initializer())
+      saver.restore(session, checkpoint)
+      return evaluate(session, valid_model, batches)
+
+
+def first_window(step, steps_per_epoch, task):
+  """The training window this process reads first, at global step `step`.
+
+  A single process reads window `step % steps_per_epoch`, so a resumed run
+  continues where it stopped. In a cluster, worker i starts `i / num_workers`
+  of an epoch further on and then reads the windows in order on its own
+  (see the module docstring).
+  """
+  offset = 0
+  if task.is_distributed:
+    offset = task.task_index * steps_per_epoch // task.num_workers
+  return (step + offset) % steps_per_epoch
+
+
+def _crossed(previous, step, interval):
+  """Whether a multiple of `interval` is in `(previous, step]`."""
+  return step // interval > previous // interval
+
+
 def train(config, train_batches, valid_batches, model_dir, total_steps,
           eval_every=0, log_every=50, save_checkpoint_steps=500,
-          keep_checkpoint_max=5, max_train_seconds=0, session_config=None):
+          keep_checkpoint_max=5, max_train_seconds=0, session_config=None,
+          task=None):
   """Trains (or resumes) to `total_steps`; returns the metrics dict.
 
   Row i of window k+1 continues row i of window k; the state is carried
   across windows (by feeding or in variables, per `config.state_mode`) and
   reset to zeros at each epoch's start and when a run (re)starts.
 
+  With a distributed `task` (a `cluster.Task`), this process is one worker:
+  it carries the state of its own windows (see the module docstring); only
+  the chief (worker 0) checks the checkpoint, evaluates, checkpoints and
+  writes summaries, and its final figures are those of the final checkpoint.
+  Other workers return no validation figures (None).
+
   Raises:
     loop.IncompatibleCheckpointError: if model_dir holds another model's
       checkpoint.
   """
+  task = task or cluster.Task()
   steps_per_epoch = train_batches.num_windows
   chars_per_step = config.batch_size * config.num_steps
   graph = tf.Graph()
-  with graph.as_default():
+  with graph.as_default(), tf.compat.v1.device(task.device_setter()):
     tf.compat.v1.set_random_seed(config.seed)
-    model, valid_model = build_models(config, steps_per_epoch)
-    loop.check_checkpoint_compatible(model_dir, graph, GRAPH_FLAGS)
+    model, valid_model = build_models(config, steps_per_epoch, task)
+    if task.is_chief:
+      loop.check_checkpoint_compatible(model_dir, graph, GRAPH_FLAGS)
     scaffold = tf.compat.v1.train.Scaffold(
         saver=tf.compat.v1.train.Saver(max_to_keep=keep_checkpoint_max))
     hooks = [tf.compat.v1.train.StopAtStepHook(last_step=total_steps)]
-    summary_writer = tf.compat.v1.summary.FileWriterCache.get(model_dir)
+    hooks += model.hooks
+    summary_writer = (tf.compat.v1.summary.FileWriterCache.get(model_dir)
+                      if task.is_chief else None)
     history = []
     progress = loop.Progress(total_steps, chars_per_step)
     started = time.time()
     trained = 0
-    with tf.compat.v1.train.MonitoredTrainingSession(
-        checkpoint_dir=model_dir, scaffold=scaffold, hooks=hooks,
-        config=session_config, save_checkpoint_steps=save_checkpoint_steps,
+    if task.is_distributed:
+      session_config = task.session_config(
+          session_config if session_config is not None
+          else tf.compat.v1.ConfigProto())
+    log_prefix = task.name + ": " if task.is_distributed else ""
+
+    def record_evaluation(step, epoch_losses, bits, accuracy):
+      entry = {"step": int(step), "epoch": step / steps_per_epoch,
+               "validation_bits_per_char": bits,
+               "validation_accuracy": accuracy,
+               "wall_time_sec": time.time() - started}
+      if epoch_losses:
+        entry["train_bits_per_char"] = float(np.mean(epoch_losses) / LOG2)
+      summary_writer.add_summary(
+          loop.scalar_summary("validation_bits_per_char", bits), step)
+      summary_writer.add_summary(
+          loop.scalar_summary("validation_accuracy", accuracy), step)
+      logging.info("step %d (epoch %.2f): train %s bits/char, validation "
+                   "%.4f bits/char, accuracy %.4f", step, entry["epoch"],
+                   "%.4f" % entry["train_bits_per_char"]
+                   if epoch_losses else "-", bits, accuracy)
+      history.append(entry)
+
+    with cluster.monitored_session(
+        task, model_dir, scaffold, hooks, session_config,
+        save_checkpoint_steps=save_checkpoint_steps,
         save_summaries_steps=log_every, log_step_count_steps=0) as session:
 
       def raw_run(*args, **kwargs):
@@ -436,79 +545,86 @@ def train(config, train_batches, valid_batches, model_dir, total_steps,
         bits, accuracy = session.run_step_fn(
             lambda step_context: evaluate(step_context.session,
                                           valid_model, valid_batches))
-        entry = {"step": int(step), "epoch": step / steps_per_epoch,
-                 "validation_bits_per_char": bits,
-                 "validation_accuracy": accuracy,
-                 "wall_time_sec": time.time() - started}
-        if epoch_losses:
-          entry["train_bits_per_char"] = float(np.mean(epoch_losses) / LOG2)
-        summary_writer.add_summary(
-            loop.scalar_summary("validation_bits_per_char", bits), step)
-        summary_writer.add_summary(
-            loop.scalar_summary("validation_accuracy", accuracy), step)
-        logging.info("step %d (epoch %.2f): train %s bits/char, validation "
-                     "%.4f bits/char, accuracy %.4f", step, entry["epoch"],
-                     "%.4f" % entry["train_bits_per_char"]
-                     if epoch_losses else "-", bits, accuracy)
-        history.append(entry)
+        record_evaluation(step, epoch_losses, bits, accuracy)
 
       step = raw_run(model.global_step)
-      if step > 0:
+      if step > 0 and task.is_chief:
         logging.info("resuming from step %d (epoch %.2f) in %s with a zero "
                      "state", step, step / steps_per_epoch, model_dir)
       progress.start(step)
       state_values = None
       epoch_losses = []
       eval_interval = eval_every or steps_per_epoch
+      # This process's next window: it advances by one per step of this
+      # process (others' steps move global_step too, not the window).
+      window = first_window(step, steps_per_epoch, task)
       first = True
       fetches = [model.loss, model.new_global_step]
       if config.state_mode == "feed":
         fetches.append(model.final_state)
       while step < total_steps and not session.should_stop():
-        index = step % steps_per_epoch
-        if index == 0 or first:
+        if window == 0 or first:
           state_values = None  # Zeros at an epoch's start and on resume.
           if model.reset_op is not None:
             raw_run(model.reset_op)
           first = False
         results = session.run(fetches, window_feed(
-            model, train_batches, index, state_values))
+            model, train_batches, window, state_values))
+        window = (window + 1) % steps_per_epoch
+        previous = step
         loss, step = results[0], results[1]
         if config.state_mode == "feed":
           state_values = results[2]
         epoch_losses.append(loss)
         trained += 1
-        if step % log_every == 0 or step == total_steps:
+        if _crossed(previous, step, log_every) or step >= total_steps:
           progress.update(step)
           eta = ("?" if progress.eta_seconds is None
                  else loop.format_duration(progress.eta_seconds))
-          logging.info("step %d/%d (epoch %.2f) loss %.4f (%.3f bits/char) "
-                       "%.0f chars/s eta %s", step, total_steps,
-                       step / steps_per_epoch, loss, loss / LOG2,
-                       progress.examples_per_sec, eta)
+          logging.info("%sstep %d/%d (epoch %.2f) loss %.4f (%.3f "
+                       "bits/char) %.0f chars/s eta %s", log_prefix, step,
+                       total_steps, step / steps_per_epoch, loss,
+                       loss / LOG2, progress.examples_per_sec, eta)
         out_of_time = (max_train_seconds and
                        time.time() - started >= max_train_seconds)
-        if step % eval_interval == 0 or step == total_steps or out_of_time:
+        if task.is_distributed:
+          # The final evaluation is of the final checkpoint, below.
+          evaluate_now = (task.is_chief and not out_of_time and
+                          step < total_steps and
+                          _crossed(previous, step, eval_interval))
+        else:
+          evaluate_now = (_crossed(previous, step, eval_interval) or
+                          step == total_steps or out_of_time)
+        if evaluate_now:
           run_evaluation(step, epoch_losses)
-          if step % steps_per_epoch == 0:
+          if _crossed(previous, step, steps_per_epoch):
             epoch_losses = []
         if out_of_time:
-          logging.info("stopping after %.0f s (--max_train_seconds)",
-                       time.time() - started)
+          logging.info("%sstopping after %.0f s (--max_train_seconds)",
+                       log_prefix, time.time() - started)
           break
-      if not history or history[-1]["step"] != step:
+      if not task.is_distributed and (not history or
+                                      history[-1]["step"] != step):
         run_evaluation(step, epoch_losses)
     elapsed = time.time() - started
+  if task.is_distributed and task.is_chief:
+    # Other workers' last updates may land after this worker's last step.
+    checkpoint = tf.train.latest_checkpoint(model_dir)
+    step = int(tf.train.load_variable(checkpoint, "global_step"))
+    record_evaluation(step, epoch_losses,
+                      *evaluate_checkpoint(checkpoint, config,
+                                           valid_batches))
+  if summary_writer is not None:
     summary_writer.flush()
-  final = history[-1]
+  final = history[-1] if history else {}
   return {
       "global_step": int(step),
       "steps_this_run": int(trained),
       "steps_per_epoch": int(steps_per_epoch),
       "chars_per_sec": trained * chars_per_step / elapsed if elapsed else 0.0,
       "wall_time_sec": elapsed,
-      "validation_bits_per_char": final["validation_bits_per_char"],
-      "validation_accuracy": final["validation_accuracy"],
+      "validation_bits_per_char": final.get("validation_bits_per_char"),
+      "validation_accuracy": final.get("validation_accuracy"),
       "history": history,
   }
 
@@ -710,6 +826,15 @@ def load_vocabulary(model_dir, corpus):
 
 def main(argv):
   del argv  # Unused.
+  try:
+    task = cluster.Task.from_flags(FLAGS)
+  except ValueError as e:
+    raise app.UsageError(str(e))
+  if task.is_ps:
+    logging.info("parameter server %d serving on %s", task.task_index,
+                 task.ps_hosts[task.task_index])
+    task.serve()  # Until the launcher ends this process.
+    return
   model_dir = FLAGS.model_dir
   eval_batch_size = FLAGS.eval_batch_size or FLAGS.batch_size
   # Everything that can be wrong with the input fails here, before anything
@@ -746,16 +871,23 @@ def main(argv):
   config = Config.from_flags(FLAGS, vocab.size)
   total_steps = (FLAGS.train_steps or
                  FLAGS.epochs * train_batches.num_windows)
-  if is_new_vocab:
+  if is_new_vocab and task.is_chief:
+    # Other workers make the same vocabulary from the same text.
     vocab.save(os.path.join(model_dir, VOCAB_FILE))
   try:
     metrics = train(
         config, train_batches, valid_batches, model_dir, total_steps,
         FLAGS.eval_every, FLAGS.log_every, FLAGS.save_checkpoint_steps,
         FLAGS.keep_checkpoint_max, FLAGS.max_train_seconds,
-        loop.session_config(FLAGS.intra_op_threads, FLAGS.inter_op_threads))
+        loop.session_config(FLAGS.intra_op_threads, FLAGS.inter_op_threads),
+        task)
   except loop.IncompatibleCheckpointError as e:
     raise app.UsageError(str(e))
+  if not task.is_chief:
+    logging.info("%s finished at global step %d (%d steps by this worker, "
+                 "%.0f chars/sec)", task.name, metrics["global_step"],
+                 metrics["steps_this_run"], metrics["chars_per_sec"])
+    return
   metrics.update(task=FLAGS.task, vocab_size=vocab.size,
                  train_chars_dropped=int(train_batches.num_dropped),
                  flags={name: FLAGS[name].value for name in (
