@@ -38,7 +38,9 @@ Usage in a trainer:
 import json
 import os
 
+from absl import app
 from absl import flags
+from absl import logging
 import tensorflow as tf
 
 flags.DEFINE_list("ps_hosts", [], "Parameter servers, host:port,...; empty "
@@ -198,6 +200,31 @@ class Task(object):
   def data_seed(self, seed):
     """Each worker shuffles with its own seed, so they read other batches."""
     return seed if not self.is_distributed else seed * 1000 + self.task_index
+
+
+def start(flag_values):
+  """This process's `Task`, from a trainer's `main`; serves if it is a ps.
+
+  Args:
+    flag_values: the parsed flags (the cluster flags above).
+
+  Returns:
+    The `Task` of a worker or of a single process, or None for a parameter
+    server once it stops serving (the launcher ends it first).
+
+  Raises:
+    app.UsageError: if the cluster flags or TF_CONFIG are inconsistent.
+  """
+  try:
+    task = Task.from_flags(flag_values)
+  except ValueError as e:
+    raise app.UsageError(str(e))
+  if not task.is_ps:
+    return task
+  logging.info("parameter server %d serving on %s", task.task_index,
+               task.ps_hosts[task.task_index])
+  task.serve()  # Until the launcher ends this process.
+  return None
 
 
 _STOP_GRACE_PERIOD_SECS = 5

@@ -454,14 +454,8 @@ def train(config, data, model_dir, total_steps, eval_every, log_every,
 def main(argv):
   del argv  # Unused.
   config = Config.from_flags(FLAGS)
-  try:
-    task = cluster.Task.from_flags(FLAGS)
-  except ValueError as e:
-    raise app.UsageError(str(e))
-  if task.is_ps:
-    logging.info("parameter server %d serving on %s", task.task_index,
-                 task.ps_hosts[task.task_index])
-    task.serve()  # Until the launcher ends this process.
+  task = cluster.start(FLAGS)
+  if task is None:  # A parameter server, ended.
     return
   try:
     splits = mnist.load(FLAGS.dataset, data_dir=FLAGS.data_dir)

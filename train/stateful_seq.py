@@ -826,14 +826,8 @@ def load_vocabulary(model_dir, corpus):
 
 def main(argv):
   del argv  # Unused.
-  try:
-    task = cluster.Task.from_flags(FLAGS)
-  except ValueError as e:
-    raise app.UsageError(str(e))
-  if task.is_ps:
-    logging.info("parameter server %d serving on %s", task.task_index,
-                 task.ps_hosts[task.task_index])
-    task.serve()  # Until the launcher ends this process.
+  task = cluster.start(FLAGS)
+  if task is None:  # A parameter server, ended.
     return
   model_dir = FLAGS.model_dir
   eval_batch_size = FLAGS.eval_batch_size or FLAGS.batch_size
