@@ -106,8 +106,9 @@ class ClusterTrainingTest(tf.test.TestCase):
     self.assertBetween(metrics["steps_this_run"], 1, step - 1)
     # Only the chief writes: one event file, its checkpoint, sample, export.
     self.assertLen(glob.glob(os.path.join(model_dir, "events.out.*")), 1)
-    self.assertEqual(tf.train.latest_checkpoint(model_dir),
-                     os.path.join(model_dir, "model.ckpt-%d" % step))
+    checkpoint = tf.train.latest_checkpoint(model_dir)
+    self.assertEqual(metrics["checkpoint"], checkpoint)
+    self.assertEqual(tf.train.load_variable(checkpoint, "global_step"), step)
     self.assertTrue(os.path.exists(os.path.join(model_dir, "sample.json")))
     self.assertEqual(metrics["export_path"],
                      os.path.join(model_dir, "export", "1"))

@@ -149,6 +149,8 @@ class MainTest(tf.test.TestCase):
     with open(os.path.join(model_dir, "metrics.json")) as f:
       metrics = json.load(f)
     self.assertEqual(metrics["global_step"], 20)
+    self.assertEqual(metrics["checkpoint"],
+                     os.path.join(model_dir, "model.ckpt-20"))
     self.assertEqual(metrics["steps_this_run"], 10)
     self.assertTrue(metrics["sample"].startswith("It was"))
     self.assertLen(metrics["sample"], 36)

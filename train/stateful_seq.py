@@ -618,6 +618,12 @@ def train(config, train_batches, valid_batches, model_dir, total_steps,
     summary_writer.flush()
   final = history[-1] if history else {}
   return {
+      # The checkpoint these figures are of. Under asynchronous training
+      # its name's step may differ by one from the global_step saved in it
+      # (another worker's update lands between the two reads); global_step
+      # here is the saved value, the one a resume starts from.
+      "checkpoint": (tf.train.latest_checkpoint(model_dir)
+                     if task.is_chief else None),
       "global_step": int(step),
       "steps_this_run": int(trained),
       "steps_per_epoch": int(steps_per_epoch),
