@@ -33,9 +33,11 @@ def learnable_splits(num_train=640, num_test=200, seed=0):
   return Splits(train_images, train_labels, test_images, test_labels)
 
 
-def train_for(model_dir, steps, config=None, splits=None):
+def train_for(model_dir, steps, config=None, splits=None,
+              validation_size=64):
   config = config or mnist_rnn.test_config()
-  data = mnist_rnn.Data(splits or learnable_splits(), validation_size=64,
+  data = mnist_rnn.Data(splits or learnable_splits(),
+                        validation_size=validation_size,
                         batch_size=config.batch_size, seed=config.seed)
   return mnist_rnn.train(
       config, data, model_dir, total_steps=steps, eval_every=0,
@@ -68,6 +70,57 @@ class GraphTest(tf.test.TestCase):
       names = sorted(v.op.name for v in tf.compat.v1.trainable_variables())
     self.assertIn("rnn/multi_rnn_cell/cell_0/basic_lstm_cell/kernel", names)
     self.assertIn("rnn/multi_rnn_cell/cell_1/basic_lstm_cell/kernel", names)
+
+  def test_bidirectional_names_and_numerics_match_numpy(self):
+    config = mnist_rnn.test_config()
+    config.bidirectional = True
+    with tf.Graph().as_default():
+      images = tf.compat.v1.placeholder(tf.float32, [None, 28, 28])
+      logits = mnist_rnn.build_logits(images, config)
+      variables = {v.op.name: v
+                   for v in tf.compat.v1.trainable_variables()}
+      self.assertEqual(
+          {name: v.shape.as_list() for name, v in variables.items()}, {
+              "dense/kernel": [28, 16],
+              "dense/bias": [16],
+              "rnn/fw/basic_lstm_cell/kernel": [32, 64],
+              "rnn/fw/basic_lstm_cell/bias": [64],
+              "rnn/bw/basic_lstm_cell/kernel": [32, 64],
+              "rnn/bw/basic_lstm_cell/bias": [64],
+              "dense_1/kernel": [32, 10],
+              "dense_1/bias": [10],
+          })
+      x = np.random.RandomState(0).rand(3, 28, 28).astype(np.float32)
+      with self.session() as session:
+        session.run(tf.compat.v1.global_variables_initializer())
+        # Non-zero biases, so that a swapped or missing bias shows.
+        for name in ("rnn/fw/basic_lstm_cell/bias",
+                     "rnn/bw/basic_lstm_cell/bias", "dense_1/bias"):
+          variables[name].load(
+              np.random.RandomState(len(name)).randn(
+                  *variables[name].shape.as_list()) * 0.5, session)
+        got, values = session.run([logits, variables], {images: x})
+
+    def sigmoid(z):
+      return 1 / (1 + np.exp(-z))
+
+    def final_h(rows, prefix):
+      kernel = values[prefix + "/kernel"]
+      bias = values[prefix + "/bias"]
+      c = h = np.zeros((rows.shape[0], 16))
+      for t in range(rows.shape[1]):
+        gates = np.concatenate([rows[:, t], h], 1) @ kernel + bias
+        i, j, f, o = np.split(gates, 4, axis=1)
+        c = c * sigmoid(f + 1.0) + sigmoid(i) * np.tanh(j)
+        h = np.tanh(c) * sigmoid(o)
+      return h
+
+    projected = x @ values["dense/kernel"] + values["dense/bias"]
+    features = np.concatenate([
+        final_h(projected, "rnn/fw/basic_lstm_cell"),
+        final_h(projected[:, ::-1], "rnn/bw/basic_lstm_cell")], 1)
+    expected = features @ values["dense_1/kernel"] + values["dense_1/bias"]
+    self.assertAllClose(got, expected, atol=1e-5)
 
   def test_any_batch_size_and_final_h_feeds_classifier(self):
     with tf.Graph().as_default():
@@ -152,6 +205,19 @@ class TrainTest(tf.test.TestCase):
     self.assertEqual(sorted(os.listdir(model_dir)), before)
     self.assertEqual(tf.train.latest_checkpoint(model_dir),
                      os.path.join(model_dir, "model.ckpt-140"))
+
+
+  def test_no_validation_set_trains_on_everything(self):
+    # --validation_size=0: every training example is trained on (as the
+    # seed's protocol); history has no validation figure, not NaN.
+    model_dir = self.create_tempdir().full_path
+    metrics = train_for(model_dir, 10, validation_size=0)
+    self.assertEqual(metrics["global_step"], 10)
+    self.assertIsNone(metrics["validation_accuracy"])
+    self.assertEqual([h["validation_accuracy"] for h in metrics["history"]],
+                     [None])
+    self.assertBetween(metrics["test_accuracy"], 0.0, 1.0)
+    json.dumps(metrics, allow_nan=False)  # metrics.json stays valid JSON.
 
 
 class ExportTest(tf.test.TestCase):

@@ -219,6 +219,59 @@ class MainTest(tf.test.TestCase):
              for name in os.listdir(model_dir.full_path)}
     self.assertEqual(before, after)
 
+  def test_eval_text_file_scores_like_validation_and_writes_nothing(self):
+    model_dir = self.create_tempdir().full_path
+    self._main(text_file=[self._text_file()], model_dir=model_dir,
+               train_steps=10)
+    with open(os.path.join(model_dir, "metrics.json")) as f:
+      metrics = json.load(f)
+    # The validation text as a file of its own: the same batches, so the
+    # same figure as the trainer's final validation.
+    vocab = text.Vocabulary.load(os.path.join(model_dir, "vocab.json"))
+    _, valid_ids = text.split_train_validation(
+        vocab.encode(TEXT), FLAGS_OF_TINY_MODEL["validation_fraction"])
+    valid_file = self._text_file(vocab.decode(valid_ids), name="valid.txt")
+    other_file = self._text_file(TEXT[:60], name="other.txt")
+    before = sorted(os.listdir(model_dir))
+    results = stateful_seq.evaluate_text_files(
+        model_dir, [valid_file, other_file],
+        lambda size: stateful_seq.Config(size, **{
+            k: v for k, v in FLAGS_OF_TINY_MODEL.items()
+            if k in ("num_units", "num_layers", "embedding_size",
+                     "num_steps", "batch_size")}))
+    self.assertEqual([r["file"] for r in results], [valid_file, other_file])
+    self.assertEqual(results[0]["characters"], len(valid_ids))
+    self.assertAllClose(results[0]["bits_per_char"],
+                        metrics["validation_bits_per_char"], rtol=1e-6)
+    self.assertAllClose(results[0]["accuracy"],
+                        metrics["validation_accuracy"], rtol=1e-6)
+    self.assertNotAlmostEqual(results[1]["bits_per_char"],
+                              results[0]["bits_per_char"], places=3)
+    with self.assertLogs(level="INFO") as logs:
+      self._main(eval_text_file=[valid_file], model_dir=model_dir)
+    self.assertRegex("\n".join(logs.output),
+                     r"valid\.txt: %.4f bits/char, accuracy %.4f \(%d "
+                     r"characters\)" % (results[0]["bits_per_char"],
+                                        results[0]["accuracy"],
+                                        len(valid_ids)))
+    self.assertEqual(sorted(os.listdir(model_dir)), before)
+
+    # Errors name the problem; nothing is written.
+    for overrides, message in [
+        (dict(eval_text_file=[self._text_file("xyz" * 40)]),
+         r"text\.txt: text has 3 characters not in the vocabulary"),
+        (dict(eval_text_file=[self._text_file(TEXT[:8])]),
+         r"text\.txt: the stream has 8 elements, fewer than"),
+        (dict(eval_text_file=[valid_file], num_units=8),
+         r"written by a different model.*--num_units"),
+        (dict(eval_text_file=[valid_file],
+              model_dir=self.create_tempdir().full_path),
+         r"has no vocab\.json: not a trained model's directory"),
+    ]:
+      with self.assertRaisesRegex(app.UsageError, message):
+        self._main(**dict(dict(model_dir=model_dir), **overrides))
+    self.assertEqual(sorted(os.listdir(model_dir)), before)
+
   def test_unknown_prompt_character(self):
     with self.assertRaisesRegex(app.UsageError, r"not in the vocabulary.*"
                                 r"'Z'"):

@@ -11,17 +11,18 @@ To run offline on the real MNIST digits shipped with tf1seq:
       --export_dir=/tmp/mnist_rnn/export
 
 On Fashion-MNIST (`apt-get install dataset-fashion-mnist`, found
-automatically) with the seed's settings:
+automatically) with the seed's settings, on all 60,000 training images:
 
   python -m train.mnist_rnn --dataset=fashion_mnist --epochs=15 \
-      --model_dir=/tmp/fashion_rnn
+      --validation_size=0 --model_dir=/tmp/fashion_rnn
 
 Results: see README.md ("MNIST row-LSTM"), each with its command.
 
 The model's variables, as TF1 named them (so TF1 checkpoints restore):
   dense/kernel [28, units], dense/bias        the per-row input projection
   rnn/basic_lstm_cell/kernel [2 * units, 4 * units], .../bias
-  (rnn/multi_rnn_cell/cell_k/... with --num_layers > 1)
+  (rnn/multi_rnn_cell/cell_k/... with --num_layers > 1; rnn/fw/... and
+  rnn/bw/... with --bidirectional, dense_1/kernel then [2 * units, 10])
   dense_1/kernel [units, 10], dense_1/bias    the classifier
 """
 
@@ -38,6 +39,7 @@ from tf1seq import export
 from tf1seq import layers
 from tf1seq import rnn
 from tf1seq import rnn_cell
+from tf1seq import sequence
 from tf1seq.data import mnist
 from train import cluster
 from train import loop
@@ -72,6 +74,11 @@ def define_flags():
                     ["basic_lstm", "lstm", "gru", "basic_rnn",
                      "layer_norm_lstm"], "Recurrent cell.")
   flags.DEFINE_integer("num_layers", 1, "Stacked recurrent layers.")
+  flags.DEFINE_boolean("bidirectional", False,
+                       "Read the rows both ways: a forward and a backward "
+                       "stack (scopes rnn/fw and rnn/bw, as TF1's "
+                       "bidirectional_dynamic_rnn), their final h "
+                       "concatenated for the classifier.")
   flags.DEFINE_float("output_keep_prob", 1.0,
                      "Keep probability of dropout on each layer's output "
                      "during training (1.0: none).")
@@ -80,7 +87,8 @@ def define_flags():
                        "Total training steps (overrides --epochs if > 0).")
   flags.DEFINE_integer("validation_size", None,
                        "Training examples held out for validation; default "
-                       "5000 (TF1's), at most a tenth of the training set.")
+                       "5000 (TF1's), at most a tenth of the training set; "
+                       "0: train on all of them (no validation figures).")
   flags.DEFINE_integer("eval_every", 0,
                        "Evaluate on the validation set every this many steps "
                        "(0: at the end of every epoch).")
@@ -117,7 +125,7 @@ NUM_ROWS = 28
 ROW_SIZE = 28
 NUM_CLASSES = 10
 # The flags that decide the variables' names and shapes.
-GRAPH_FLAGS = "--num_units, --cell, --num_layers"
+GRAPH_FLAGS = "--num_units, --cell, --num_layers, --bidirectional"
 
 
 class Config(object):
@@ -125,10 +133,11 @@ class Config(object):
 
   def __init__(self, num_units=128, cell="basic_lstm", num_layers=1,
                batch_size=128, learning_rate=0.001, learning_rate_decay=1.0,
-               output_keep_prob=1.0, seed=1):
+               output_keep_prob=1.0, seed=1, bidirectional=False):
     self.num_units = num_units
     self.cell = cell
     self.num_layers = num_layers
+    self.bidirectional = bidirectional
     self.batch_size = batch_size
     self.learning_rate = learning_rate
     self.learning_rate_decay = learning_rate_decay
@@ -143,7 +152,8 @@ class Config(object):
                learning_rate=flag_values.learning_rate,
                learning_rate_decay=flag_values.learning_rate_decay,
                output_keep_prob=flag_values.output_keep_prob,
-               seed=flag_values.seed)
+               seed=flag_values.seed,
+               bidirectional=flag_values.bidirectional)
 
 
 def test_config():
@@ -196,12 +206,20 @@ def build_logits(images, config, keep_prob=1.0):
   rows = tf.reshape(images, [-1, ROW_SIZE])
   cell_in = layers.dense(rows, config.num_units, name="dense")
   cell_in = tf.reshape(cell_in, [-1, NUM_ROWS, config.num_units])
-  cell = _make_cell(config, keep_prob)
-  initial_state = cell.zero_state(batch_size, tf.float32)
-  _, state = rnn.dynamic_rnn(
-      cell, cell_in, initial_state=initial_state, time_major=False,
-      scope="rnn")
-  return layers.dense(_final_output(state), NUM_CLASSES, name="dense_1")
+  if config.bidirectional:
+    _, (forward_state, backward_state) = sequence.bidirectional(
+        _make_cell(config, keep_prob), _make_cell(config, keep_prob),
+        cell_in, return_state=True, scope="rnn")
+    features = tf.concat([_final_output(forward_state),
+                          _final_output(backward_state)], 1)
+  else:
+    cell = _make_cell(config, keep_prob)
+    initial_state = cell.zero_state(batch_size, tf.float32)
+    _, state = rnn.dynamic_rnn(
+        cell, cell_in, initial_state=initial_state, time_major=False,
+        scope="rnn")
+    features = _final_output(state)
+  return layers.dense(features, NUM_CLASSES, name="dense_1")
 
 
 class MNISTModel(object):
@@ -307,18 +325,26 @@ def evaluate_checkpoint(checkpoint, config, images, labels):
 
 def _evaluation_entry(step, data, summary_writer, evaluate_split,
                       final=False):
-  """Evaluates on validation (and test at epoch ends and at the end)."""
-  accuracy, loss = evaluate_split(data.validation)
+  """Evaluates on validation (and test at epoch ends and at the end).
+
+  With no validation examples (`--validation_size=0`, training on every
+  training example as the seed did) there is no validation figure: the
+  entry has None and no summary is written for it.
+  """
   entry = {"step": int(step), "epoch": step / data.steps_per_epoch,
-           "validation_accuracy": accuracy, "validation_loss": loss}
+           "validation_accuracy": None, "validation_loss": None}
   message = ""
+  if len(data.validation[0]):
+    accuracy, loss = evaluate_split(data.validation)
+    entry.update(validation_accuracy=accuracy, validation_loss=loss)
+    summary_writer.add_summary(
+        loop.scalar_summary("validation_accuracy", accuracy), step)
+    message = " validation accuracy %.4f loss %.4f" % (accuracy, loss)
   if final or step % data.steps_per_epoch == 0:
     entry["test_accuracy"], entry["test_loss"] = evaluate_split(data.test)
-    message = " test accuracy %.4f" % entry["test_accuracy"]
-  summary_writer.add_summary(
-      loop.scalar_summary("validation_accuracy", accuracy), step)
-  logging.info("step %d (epoch %.2f): validation accuracy %.4f loss %.4f%s",
-               step, entry["epoch"], accuracy, loss, message)
+    message += " test accuracy %.4f" % entry["test_accuracy"]
+  logging.info("step %d (epoch %.2f):%s", step, entry["epoch"],
+               message or " (no validation set)")
   return entry
 
 
@@ -488,7 +514,8 @@ def main(argv):
   metrics.update(dataset=FLAGS.dataset, flags={
       name: FLAGS[name].value for name in (
           "batch_size", "learning_rate", "learning_rate_decay", "num_units",
-          "cell", "num_layers", "output_keep_prob", "seed")})
+          "cell", "num_layers", "bidirectional", "output_keep_prob",
+          "seed")})
   if metrics["test_accuracy"] is not None:
     logging.info("test accuracy %.4f after %d steps (%.0f examples/sec)",
                  metrics["test_accuracy"], metrics["global_step"],

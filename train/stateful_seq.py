@@ -20,6 +20,12 @@ A 2 x 256 LSTM on the fortunes corpus (`apt-get install -y fortunes`):
       --num_layers=2 --num_units=256 --batch_size=64 --num_steps=100 \
       --max_train_seconds=1800 --epochs=10 --sample
 
+Scoring a trained model on other text (bits/char per file; trains and
+writes nothing; the graph flags must be the training run's):
+
+  python -m train.stateful_seq --model_dir=/tmp/fortunes_lm \
+      --eval_text_file=/usr/share/games/fortunes/zippy
+
 The long-memory task (the deciding value is only in an earlier window):
 
   python -m train.stateful_seq --task=long_memory --state_mode=feed \
@@ -96,6 +102,13 @@ flags.DEFINE_enum("task", "text", ["text", "long_memory"],
 flags.DEFINE_list("text_file", None,
                   "UTF-8 text files or globs (comma-separated), e.g. "
                   "'/usr/share/games/fortunes/*.u8'.")
+flags.DEFINE_list("eval_text_file", None,
+                  "Only evaluate: bits/char of the model in --model_dir on "
+                  "each of these files (paths or globs; each split into "
+                  "--eval_batch_size streams of --num_steps windows, the "
+                  "state carried through it as in validation), then exit. "
+                  "Nothing is trained or written; the graph flags must be "
+                  "the training run's.")
 flags.DEFINE_string("model_dir", None,
                     "Checkpoints, summaries, vocab.json, metrics.json and "
                     "sample.json; a run resumes from the latest checkpoint "
@@ -448,6 +461,59 @@ def evaluate_checkpoint(checkpoint, config, batches):
       session.run(tf.compat.v1.local_variables_initializer())
       saver.restore(session, checkpoint)
       return evaluate(session, valid_model, batches)
+
+
+def evaluate_text_files(model_dir, patterns, make_config):
+  """Bits/char and accuracy of the model in `model_dir` on each file.
+
+  Args:
+    model_dir: a trained model's directory (checkpoint and vocab.json).
+    patterns: files or globs, as `--text_file`.
+    make_config: `vocab_size -> Config`, the graph settings as trained
+      (`eval_batch_size` and `num_steps` shape the evaluation).
+
+  Returns:
+    A list of `{"file", "characters", "bits_per_char", "accuracy"}`, one
+    per file, in order.
+
+  Raises:
+    ValueError: if model_dir has no checkpoint or vocabulary, or a file is
+      unreadable, too short or has characters the vocabulary lacks (each
+      message naming the file).
+    loop.IncompatibleCheckpointError: if the graph flags differ from the
+      checkpoint's.
+  """
+  vocab_path = os.path.join(model_dir, VOCAB_FILE)
+  if not os.path.exists(vocab_path):
+    raise ValueError("%s has no %s: not a trained model's directory" %
+                     (model_dir, VOCAB_FILE))
+  vocab = text.Vocabulary.load(vocab_path)
+  config = make_config(vocab.size)
+  files = []
+  for path in text.expand_patterns(patterns):
+    try:
+      ids = vocab.encode(text.read_text([path]))
+      batches = tbptt.language_model_batches(ids, config.eval_batch_size,
+                                             config.num_steps)
+    except ValueError as e:
+      raise ValueError("%s: %s" % (path, e)) from None
+    files.append((path, len(ids), batches))
+  results = []
+  with tf.Graph().as_default() as graph:
+    _, valid_model = build_models(config)
+    checkpoint = loop.check_checkpoint_compatible(model_dir, graph,
+                                                  GRAPH_FLAGS)
+    if checkpoint is None:
+      raise ValueError("%s has no checkpoint to evaluate" % model_dir)
+    saver = tf.compat.v1.train.Saver()
+    with tf.compat.v1.Session(graph=graph) as session:
+      session.run(tf.compat.v1.local_variables_initializer())
+      saver.restore(session, checkpoint)
+      for path, characters, batches in files:
+        bits, accuracy = evaluate(session, valid_model, batches)
+        results.append({"file": path, "characters": characters,
+                        "bits_per_char": bits, "accuracy": accuracy})
+  return results
 
 
 def first_window(step, steps_per_epoch, task):
@@ -832,11 +898,23 @@ def load_vocabulary(model_dir, corpus):
 
 def main(argv):
   del argv  # Unused.
+  model_dir = FLAGS.model_dir
+  eval_batch_size = FLAGS.eval_batch_size or FLAGS.batch_size
+  if FLAGS.eval_text_file:
+    try:
+      results = evaluate_text_files(
+          model_dir, FLAGS.eval_text_file,
+          lambda vocab_size: Config.from_flags(FLAGS, vocab_size))
+    except (ValueError, loop.IncompatibleCheckpointError) as e:
+      raise app.UsageError(str(e))
+    for result in results:
+      logging.info("%s: %.4f bits/char, accuracy %.4f (%d characters)",
+                   result["file"], result["bits_per_char"],
+                   result["accuracy"], result["characters"])
+    return
   task = cluster.start(FLAGS)
   if task is None:  # A parameter server, ended.
     return
-  model_dir = FLAGS.model_dir
-  eval_batch_size = FLAGS.eval_batch_size or FLAGS.batch_size
   # Everything that can be wrong with the input fails here, before anything
   # is written to model_dir.
   try:
