@@ -147,14 +147,36 @@ class DynamicRNNTest(tf.test.TestCase, parameterized.TestCase):
           return session.run([outputs, state, grads])
 
     expected = gradients(tf.compat.v1.nn.dynamic_rnn)
-    saved = rnn._JIT_COMPILE  # pylint: disable=protected-access
-    rnn._JIT_COMPILE = jit_compile  # pylint: disable=protected-access
+    saved = rnn.xla_enabled()
+    rnn.set_xla(jit_compile)
     try:
       actual = gradients(rnn.dynamic_rnn)
     finally:
-      rnn._JIT_COMPILE = saved  # pylint: disable=protected-access
+      rnn.set_xla(saved)
     tolerance = 1e-5 if dtype == "float32" else 1e-10
     self.assertAllClose(actual, expected, atol=tolerance, rtol=tolerance)
+
+  def test_set_xla_decides_whether_the_loops_are_compiled(self):
+
+    def compiled_calls():
+      with tf.Graph().as_default() as graph:
+        cell = rnn_cell.BasicLSTMCell(6)
+        outputs, _ = rnn.dynamic_rnn(cell, tf.zeros([2, 3, 4]),
+                                     dtype=tf.float32)
+        tf.gradients(outputs, cell.trainable_variables)
+      return [op.type for op in graph.get_operations()
+              if "_XlaMustCompile" in op.node_def.attr and
+              op.get_attr("_XlaMustCompile")]
+
+    self.assertTrue(rnn.xla_enabled())  # The default.
+    self.assertLen(compiled_calls(), 2)  # Forward and backward loops.
+    rnn.set_xla(False)
+    try:
+      self.assertEqual(compiled_calls(), [])
+    finally:
+      rnn.set_xla(True)
+    with self.assertRaisesRegex(TypeError, r"set_xla takes a bool, got 1"):
+      rnn.set_xla(1)
 
 
 if __name__ == "__main__":

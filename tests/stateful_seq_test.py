@@ -12,6 +12,7 @@ from absl.testing import parameterized
 import numpy as np
 import tensorflow as tf
 
+from tf1seq import rnn
 from tf1seq import state
 from tf1seq.data import text
 from train import stateful_seq
@@ -271,6 +272,26 @@ class MainTest(tf.test.TestCase):
       with self.assertRaisesRegex(app.UsageError, message):
         self._main(**dict(dict(model_dir=model_dir), **overrides))
     self.assertEqual(sorted(os.listdir(model_dir)), before)
+
+  def test_noxla_trains_to_the_same_figures(self):
+    text_file = self._text_file()
+    metrics = []
+    try:
+      for xla in (True, False):
+        model_dir = self.create_tempdir().full_path
+        self._main(text_file=[text_file], model_dir=model_dir,
+                   train_steps=6, xla=xla)
+        self.assertEqual(rnn.xla_enabled(), xla)
+        with open(os.path.join(model_dir, "metrics.json")) as f:
+          metrics.append(json.load(f))
+    finally:
+      rnn.set_xla(True)
+    self.assertAllClose(metrics[0]["validation_bits_per_char"],
+                        metrics[1]["validation_bits_per_char"], rtol=1e-5)
+    self.assertAllClose([h["train_bits_per_char"] for h in
+                         metrics[0]["history"]],
+                        [h["train_bits_per_char"] for h in
+                         metrics[1]["history"]], rtol=1e-5)
 
   def test_unknown_prompt_character(self):
     with self.assertRaisesRegex(app.UsageError, r"not in the vocabulary.*"
