@@ -20,6 +20,16 @@ CELLS = {
     "stack": lambda: rnn_cell.MultiRNNCell([
         rnn_cell.BasicLSTMCell(6), rnn_cell.GRUCell(5),
         rnn_cell.LSTMCell(4, num_proj=2), rnn_cell.BasicRNNCell(3)]),
+    # Output dropout kept at 1 (a fed keep probability, as the trainers
+    # build it): the fast path must then equal TensorFlow's exactly.
+    "stack_output_dropout": lambda: rnn_cell.MultiRNNCell([
+        rnn_cell.DropoutWrapper(
+            rnn_cell.BasicLSTMCell(6),
+            output_keep_prob=tf.compat.v1.placeholder_with_default(1.0, [])),
+        rnn_cell.DropoutWrapper(rnn_cell.GRUCell(5), output_keep_prob=1.0)]),
+    "output_dropout": lambda: rnn_cell.DropoutWrapper(
+        rnn_cell.BasicLSTMCell(6),
+        output_keep_prob=tf.compat.v1.placeholder_with_default(1.0, [])),
 }
 
 
@@ -61,10 +71,15 @@ class DynamicRNNTest(tf.test.TestCase, parameterized.TestCase):
       cell=sorted(CELLS), sequence_length=[None, (5, 2, 0)],
       time_major=[False, True])
   def test_equals_reference(self, cell, sequence_length, time_major):
+    # The fast graph restores the reference's weights: with dropout
+    # wrappers the two create their initializers in another order.
+    reference = self.create_tempdir().full_path + "/reference"
     names, expected = run_graph(CELLS[cell], tf.compat.v1.nn.dynamic_rnn,
-                                sequence_length, time_major, False)
+                                sequence_length, time_major, False,
+                                save_to=reference)
     fast_names, actual = run_graph(CELLS[cell], rnn.dynamic_rnn,
-                                   sequence_length, time_major, False)
+                                   sequence_length, time_major, False,
+                                   checkpoint=reference)
     self.assertEqual(fast_names, names)
     self.assertAllClose(actual, expected, atol=1e-5, rtol=1e-5)
 
@@ -91,13 +106,65 @@ class DynamicRNNTest(tf.test.TestCase, parameterized.TestCase):
 
   def test_supports(self):
     self.assertTrue(rnn.supports(CELLS["stack"]()))
-    self.assertFalse(rnn.supports(
-        rnn_cell.DropoutWrapper(rnn_cell.BasicLSTMCell(3))))
+    lstm = rnn_cell.BasicLSTMCell(3)
+    self.assertTrue(rnn.supports(
+        rnn_cell.DropoutWrapper(lstm, output_keep_prob=0.5)))
+    # Dropout the fast path does not do: on inputs or state, variational,
+    # or seeded (a seed promises TF1's very masks).
+    for kwargs in (dict(input_keep_prob=0.5), dict(state_keep_prob=0.5),
+                   dict(output_keep_prob=0.5, seed=1),
+                   dict(output_keep_prob=0.5, variational_recurrent=True,
+                        dtype=tf.float32)):
+      self.assertFalse(rnn.supports(rnn_cell.DropoutWrapper(lstm, **kwargs)),
+                       kwargs)
     self.assertFalse(rnn.supports(rnn_cell.MultiRNNCell(
         [rnn_cell.BasicRNNCell(3)], state_is_tuple=False)))
 
+  def test_output_dropout_drops_outputs_not_state(self):
+    with tf.Graph().as_default():
+      x = tf.constant(np.random.RandomState(0).uniform(
+          -1, 1, (8, 20, 4)).astype(np.float32))
+      lower, upper = rnn_cell.BasicLSTMCell(6), rnn_cell.GRUCell(5)
+      dropped_cell = rnn_cell.MultiRNNCell([
+          rnn_cell.DropoutWrapper(lower, output_keep_prob=0.5), upper])
+      self.assertTrue(rnn.supports(dropped_cell))
+      lower_out, (lower_state, upper_state) = rnn.dynamic_rnn(
+          dropped_cell, x, dtype=tf.float32, scope="rnn")
+      # The same variables without dropout.
+      plain_out, (plain_lower, plain_upper) = rnn.dynamic_rnn(
+          rnn_cell.MultiRNNCell([lower, upper]), x, dtype=tf.float32,
+          scope="rnn")
+      # The lower layer alone (built: it keeps its variables).
+      first_out, first_state = rnn.dynamic_rnn(
+          rnn_cell.DropoutWrapper(lower, output_keep_prob=0.5), x,
+          dtype=tf.float32)
+      plain_first, _ = rnn.dynamic_rnn(lower, x, dtype=tf.float32)
+      self.assertLen(tf.compat.v1.trainable_variables(), 6)
+      with tf.compat.v1.Session() as session:
+        session.run(tf.compat.v1.global_variables_initializer())
+        values = session.run([lower_state, plain_lower, upper_state,
+                              plain_upper, lower_out, plain_out,
+                              first_out, first_state, plain_first])
+        again = session.run(first_out)
+    (lower_state, plain_lower, upper_state, plain_upper, lower_out,
+     plain_out, first_out, first_state, plain_first) = values
+    # The lower layer's state is not dropped; the upper layer sees dropped
+    # inputs, so its state and outputs differ.
+    self.assertAllClose(lower_state, plain_lower, atol=1e-6)
+    self.assertGreater(np.abs(upper_state - plain_upper).max(), 1e-3)
+    self.assertGreater(np.abs(lower_out - plain_out).max(), 1e-3)
+    # A single wrapped layer: each output is 0 or twice the plain one.
+    self.assertAllClose(first_state, plain_lower, atol=1e-6)
+    kept = first_out != 0
+    self.assertAllClose(first_out[kept], 2 * plain_first[kept], atol=1e-5)
+    self.assertBetween(kept.mean(), 0.4, 0.6)  # 960 draws of keep 0.5.
+    self.assertFalse(np.array_equal(again != 0, kept))  # Fresh every run.
+
   def test_other_cells_fall_back_to_tensorflow(self):
-    make = lambda: rnn_cell.DropoutWrapper(rnn_cell.BasicLSTMCell(6))
+    # Seeded: TensorFlow's own dynamic_rnn. (Keep probability 1: masks
+    # drawn inside TensorFlow's parallel loop are not reproducible.)
+    make = lambda: rnn_cell.DropoutWrapper(rnn_cell.BasicLSTMCell(6), seed=3)
+    self.assertFalse(rnn.supports(make()))
     names, expected = run_graph(make, tf.compat.v1.nn.dynamic_rnn, None,
                                 False, False)
     fast_names, actual = run_graph(make, rnn.dynamic_rnn, None, False, False)

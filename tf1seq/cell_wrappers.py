@@ -341,6 +341,36 @@ class DropoutWrapper(_Wrapper):
         shallow_filtered_substructure, variational,
         shallow_filtered_substructure, values, recurrent_noise)
 
+  def _drops_outputs_only(self):
+    """Whether the only dropout is a fresh mask on the outputs every step.
+
+    Then the outputs of all steps can be dropped at once after the time
+    loop (`drop_all_outputs`), as tf1seq's fast `dynamic_rnn` does: the
+    same distribution, other random numbers. Not with a `seed` (which
+    promises TF1's very masks), variational masks, or dropout on inputs or
+    state.
+    """
+    return (self._seed is None and not self._variational_recurrent and
+            self._input_keep_prob == 1.0 and self._state_keep_prob == 1.0
+            and isinstance(self._input_keep_prob, float) and
+            isinstance(self._state_keep_prob, float))
+
+  def drop_all_outputs(self, outputs):
+    """The output dropout applied to every step's outputs at once.
+
+    Args:
+      outputs: the wrapped cell's outputs of all steps, `[time, batch,
+        depth]`.
+
+    Returns:
+      `outputs` with independent dropout on every element (none if the
+      keep probability is the constant 1).
+    """
+    keep_prob = self._output_keep_prob
+    if isinstance(keep_prob, float) and keep_prob == 1.0:
+      return outputs
+    return tf.nn.dropout(outputs, rate=1. - keep_prob)
+
   def _call_wrapped_cell(self, inputs, state, scope):
     def should_dropout(p):
       return not isinstance(p, float) or p < 1

@@ -50,15 +50,26 @@ def _hoistable(cell):
   return False
 
 
+def _unwrap_output_dropout(cell):
+  """`(cell, None)`, or `(wrapped cell, wrapper)` for a `DropoutWrapper`
+  whose only dropout is on the outputs (applied after the time loop)."""
+  if (type(cell) is cell_wrappers.DropoutWrapper and
+      cell._drops_outputs_only()):  # pylint: disable=protected-access
+    return cell.cell, cell
+  return cell, None
+
+
 def _layers_of(cell):
-  """The single-layer cells of `cell`, or None if the fast path can't run."""
+  """`[(single-layer cell, output dropout or None)]` of `cell`, or None if
+  the fast path can't run."""
   if type(cell) is cell_wrappers.MultiRNNCell:
     if not cell._state_is_tuple:  # pylint: disable=protected-access
       return None
     layers = cell.cells
   else:
     layers = [cell]
-  if all(_hoistable(layer) for layer in layers):
+  layers = [_unwrap_output_dropout(layer) for layer in layers]
+  if all(_hoistable(layer) for layer, _ in layers):
     return layers
   return None
 
@@ -538,7 +549,11 @@ def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None,
   Args:
     cell: an RNN cell. `BasicRNNCell`, `GRUCell`, `BasicLSTMCell`,
       `LSTMCell` and `MultiRNNCell` (state_is_tuple) stacks of them take the
-      hoisted path; anything else runs through TensorFlow's `dynamic_rnn`.
+      hoisted path, each layer also inside a `DropoutWrapper` that drops
+      only its outputs, unseeded and not variational (the outputs of all
+      steps are then dropped at once after the layer's loop: the same
+      distribution, other random numbers); anything else runs through
+      TensorFlow's `dynamic_rnn`.
     inputs: `[batch, time, depth]` (or `[time, batch, depth]` if
       `time_major`) tensor with a known depth.
     sequence_length: optional int vector `[batch]`.
@@ -589,15 +604,14 @@ def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None,
                          "batch_size, got shape %s" % sequence_length.shape)
       sequence_length = tf.identity(sequence_length, name="sequence_length")
 
-    if len(layers) == 1 and layers[0] is cell:
-      states = [initial_state]
-    else:
-      states = list(initial_state)
+    stacked = type(cell) is cell_wrappers.MultiRNNCell
+    states = list(initial_state) if stacked else [initial_state]
     outputs = inputs
     final_states = []
-    for index, (layer_cell, state) in enumerate(zip(layers, states)):
+    for index, ((layer_cell, dropout), state) in enumerate(zip(layers,
+                                                              states)):
       step_input = outputs[0]
-      if layer_cell is cell:
+      if not stacked:
         layer_cell.build_variables(step_input)
       else:
         with cell._layer_scope():  # pylint: disable=protected-access
@@ -612,11 +626,16 @@ def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None,
       outputs, final_state = _run_layer(
           layer, outputs, state, sequence_length, parallel_iterations,
           swap_memory)
+      if dropout is not None:
+        # The wrapper's output dropout, every step's at once (zeros past a
+        # sequence's length stay zeros); the state is not dropped.
+        outputs = dropout.drop_all_outputs(outputs)
+        dropout.built = True
       final_states.append(final_state)
     cell.built = True  # A stack is built once all its layers are.
 
     if not time_major:
       outputs = tf.transpose(outputs, [1, 0, 2])
-    if len(layers) == 1 and layers[0] is cell:
+    if not stacked:
       return outputs, final_states[0]
     return outputs, tuple(final_states)

@@ -1,7 +1,8 @@
 """Keras' recurrent-layer options as graph-mode functions over TF1 cells.
 
-Each function is one Keras option written with `tf.compat.v1.nn.dynamic_rnn`
-(or `static_rnn`, or a `tf.while_loop`) over any tf1seq cell:
+Each function is one Keras option written with `tf1seq.rnn.dynamic_rnn`
+(the fast path, or TensorFlow's `dynamic_rnn` for cells it does not take;
+or `static_rnn`, or a `tf.while_loop`) over any tf1seq cell:
 
   Keras                                 tf1seq
   RNN(cell, return_sequences=...,       rnn(cell, x, return_sequences=...,
@@ -36,6 +37,7 @@ Usage:
 import tensorflow as tf
 
 from tf1seq import layers
+from tf1seq import rnn as fast_rnn
 
 MERGE_MODES = ("concat", "sum", "mul", "ave")
 
@@ -248,7 +250,8 @@ def rnn(cell, inputs, return_sequences=False, return_state=False,
             sequence_length=sequence_length, scope=rnn_scope)
         outputs = tf.stack(step_outputs, axis=1)
       else:
-        outputs, state = tf.compat.v1.nn.dynamic_rnn(
+        # tf1seq's fast path where it applies, else TensorFlow's own.
+        outputs, state = fast_rnn.dynamic_rnn(
             cell, inputs, sequence_length=sequence_length,
             initial_state=initial_state, scope=rnn_scope)
       if sequence_length is None:
