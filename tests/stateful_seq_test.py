@@ -273,6 +273,32 @@ class MainTest(tf.test.TestCase):
         self._main(**dict(dict(model_dir=model_dir), **overrides))
     self.assertEqual(sorted(os.listdir(model_dir)), before)
 
+  def test_validation_from_each_file(self):
+    files = [self._text_file(TEXT, name="first.txt"),
+             self._text_file(TEXT.upper(), name="second.txt")]
+    model_dir = self.create_tempdir().full_path
+    self._main(text_file=files, model_dir=model_dir, train_steps=6,
+               validation_from="each_file")
+    with open(os.path.join(model_dir, "metrics.json")) as f:
+      metrics = json.load(f)
+    self.assertEqual(metrics["flags"]["validation_from"], "each_file")
+    # Validation is the end of both files: scored as one file, the same.
+    vocab = text.Vocabulary.load(os.path.join(model_dir, "vocab.json"))
+    _, valid_ids = text.split_each_train_validation(
+        [vocab.encode(TEXT), vocab.encode(TEXT.upper())],
+        FLAGS_OF_TINY_MODEL["validation_fraction"])
+    valid_text = vocab.decode(valid_ids)
+    self.assertTrue(valid_text.endswith(TEXT.upper()[-20:]))
+    self.assertIn(TEXT[-len(TEXT) // 10:], valid_text)
+    [result] = stateful_seq.evaluate_text_files(
+        model_dir, [self._text_file(valid_text, name="valid.txt")],
+        lambda size: stateful_seq.Config(size, **{
+            k: v for k, v in FLAGS_OF_TINY_MODEL.items()
+            if k in ("num_units", "num_layers", "embedding_size",
+                     "num_steps", "batch_size")}))
+    self.assertAllClose(result["bits_per_char"],
+                        metrics["validation_bits_per_char"], rtol=1e-6)
+
   def test_noxla_trains_to_the_same_figures(self):
     text_file = self._text_file()
     metrics = []

@@ -107,6 +107,29 @@ class SplitTest(tf.test.TestCase):
     with self.assertRaisesRegex(ValueError, r"validation_fraction must be "
                                 r"in \[0, 1\), got 1"):
       text.split_train_validation(np.arange(10), 1)
+    with self.assertRaisesRegex(ValueError, r"validation_fraction must be "
+                                r"in \[0, 1\), got -0.1"):
+      text.split_each_train_validation([np.arange(10)], -0.1)
+    with self.assertRaisesRegex(ValueError, r"at least one piece"):
+      text.split_each_train_validation([], 0.1)
+
+  def test_validation_at_the_end_of_each_piece(self):
+    pieces = [np.arange(0, 100), np.arange(100, 120), np.arange(120, 160)]
+    train, valid = text.split_each_train_validation(pieces, 0.1)
+    self.assertAllEqual(valid, np.concatenate([
+        np.arange(90, 100), np.arange(118, 120), np.arange(156, 160)]))
+    self.assertAllEqual(train, np.concatenate([
+        np.arange(0, 90), np.arange(100, 118), np.arange(120, 156)]))
+    # Every element exactly once.
+    self.assertAllEqual(np.sort(np.concatenate([train, valid])),
+                        np.arange(160))
+
+  def test_read_texts_one_per_file(self):
+    directory = self.create_tempdir()
+    for name, body in (("b.txt", "béta\n"), ("a.txt", "alpha\n")):
+      directory.create_file(name, body)
+    pattern = os.path.join(directory.full_path, "*.txt")
+    self.assertEqual(text.read_texts([pattern]), ["alpha\n", "béta\n"])
 
 
 if __name__ == "__main__":

@@ -134,6 +134,11 @@ flags.DEFINE_integer("eval_batch_size", None,
                      "--batch_size.")
 flags.DEFINE_float("validation_fraction", 0.05,
                    "Share of the text, from its end, held out.")
+flags.DEFINE_enum("validation_from", "end", ["end", "each_file"],
+                  "end: the last --validation_fraction of the concatenated "
+                  "text validates; each_file: the last --validation_fraction"
+                  " of every file (for corpora of files of different "
+                  "kinds).")
 flags.DEFINE_float("output_keep_prob", 1.0,
                    "Keep probability of dropout on each layer's output "
                    "(between layers and before the softmax) in training.")
@@ -862,16 +867,34 @@ def long_memory_batches(batch_size, eval_batch_size, num_steps,
 
 
 def text_batches(corpus, vocab, batch_size, eval_batch_size, num_steps,
-                 validation_fraction):
-  """Training and validation `Batches` of a text (validation at its end).
+                 validation_fraction, validation_from="end"):
+  """Training and validation `Batches` of a text.
+
+  Args:
+    corpus: the text, or a list of texts (files) in order.
+    vocab: a `Vocabulary` of every character of `corpus`.
+    batch_size, eval_batch_size, num_steps: the windows' shape.
+    validation_fraction: the share held out.
+    validation_from: "end" (the end of the concatenated text) or
+      "each_file" (the end of every text of `corpus`).
 
   Raises:
     ValueError: if a part is shorter than one window (`batch_size *
       num_steps + 1` characters), or has characters not in `vocab`.
   """
-  ids = vocab.encode(corpus)
-  train_ids, valid_ids = text.split_train_validation(ids,
-                                                     validation_fraction)
+  pieces = [corpus] if isinstance(corpus, str) else list(corpus)
+  if validation_from == "each_file":
+    piece_ids = [vocab.encode(piece) for piece in pieces]
+    ids = np.concatenate(piece_ids)
+    train_ids, valid_ids = text.split_each_train_validation(
+        piece_ids, validation_fraction)
+  elif validation_from == "end":
+    ids = vocab.encode("".join(pieces))
+    train_ids, valid_ids = text.split_train_validation(ids,
+                                                       validation_fraction)
+  else:
+    raise ValueError("validation_from must be 'end' or 'each_file', got %r"
+                     % (validation_from,))
   try:
     train_batches = tbptt.language_model_batches(train_ids, batch_size,
                                                  num_steps)
@@ -883,9 +906,10 @@ def text_batches(corpus, vocab, batch_size, eval_batch_size, num_steps,
                                                  num_steps)
   except ValueError as e:
     raise ValueError(
-        "the validation text (the last %d characters, "
-        "--validation_fraction) is too short: %s" % (len(valid_ids), e)) \
-        from None
+        "the validation text (%d characters, --validation_fraction of %s) "
+        "is too short: %s" % (len(valid_ids), "the text's end" if
+                              validation_from == "end" else "every file's",
+                              e)) from None
   return train_batches, valid_batches
 
 
@@ -937,11 +961,12 @@ def main(argv):
     else:
       if not FLAGS.text_file:
         raise ValueError("--text_file is required with --task=text")
-      corpus = text.read_text(FLAGS.text_file)
+      pieces = text.read_texts(FLAGS.text_file)
+      corpus = "".join(pieces)
       vocab, is_new_vocab = load_vocabulary(model_dir, corpus)
       train_batches, valid_batches = text_batches(
-          corpus, vocab, FLAGS.batch_size, eval_batch_size, FLAGS.num_steps,
-          FLAGS.validation_fraction)
+          pieces, vocab, FLAGS.batch_size, eval_batch_size, FLAGS.num_steps,
+          FLAGS.validation_fraction, FLAGS.validation_from)
       logging.info("%d characters, vocabulary of %d; training: %d windows "
                    "of %d x %d (%d characters dropped), validation: %d "
                    "windows (%d dropped)", len(corpus), vocab.size,
@@ -979,7 +1004,8 @@ def main(argv):
                      "num_units", "embedding_size", "num_steps",
                      "batch_size", "eval_batch_size", "output_keep_prob",
                      "optimizer", "learning_rate", "learning_rate_decay",
-                     "max_grad_norm", "seed")})
+                     "max_grad_norm", "seed", "validation_fraction",
+                     "validation_from")})
   logging.info("validation %.4f bits/char, accuracy %.4f after %d steps "
                "(%.0f chars/sec)", metrics["validation_bits_per_char"],
                metrics["validation_accuracy"], metrics["global_step"],

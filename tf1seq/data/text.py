@@ -62,6 +62,14 @@ def read_text(patterns):
     ValueError: if a pattern matches no file, a file is empty, or a file is
       not valid UTF-8 (the message names the file and the byte offset).
   """
+  return "".join(read_texts(patterns))
+
+
+def read_texts(patterns):
+  """The UTF-8 texts of the files of `patterns`, one `str` per file.
+
+  Args and Raises: as `read_text`.
+  """
   pieces = []
   for path in expand_patterns(patterns):
     with open(path, "rb") as f:
@@ -74,7 +82,7 @@ def read_text(patterns):
       raise ValueError(
           "text file %s is not valid UTF-8: byte %d (0x%02x) %s" %
           (path, e.start, data[e.start], e.reason)) from None
-  return "".join(pieces)
+  return pieces
 
 
 class Vocabulary(object):
@@ -209,3 +217,28 @@ def split_train_validation(ids, validation_fraction):
   ids = np.asarray(ids)
   n = len(ids) - int(round(len(ids) * validation_fraction))
   return ids[:n], ids[n:]
+
+
+def split_each_train_validation(pieces, validation_fraction):
+  """`split_train_validation` of every piece (file), the parts rejoined.
+
+  For a corpus of many files of different kinds: validation is the end of
+  every file, not the last files alone.
+
+  Args:
+    pieces: 1-D arrays, one per file, in order.
+    validation_fraction: as for `split_train_validation`.
+
+  Returns:
+    `(train, validation)`: the pieces' training parts concatenated in
+    order, and their validation parts.
+
+  Raises:
+    ValueError: if the fraction is outside [0, 1) or there are no pieces.
+  """
+  if not len(pieces):
+    raise ValueError("split_each_train_validation needs at least one piece")
+  parts = [split_train_validation(piece, validation_fraction)
+           for piece in pieces]
+  return (np.concatenate([train for train, _ in parts]),
+          np.concatenate([valid for _, valid in parts]))
