@@ -1,4 +1,4 @@
-"""Tests for tf1seq.block_cells: TF1's tf.contrib.rnn.LSTMBlockCell.
+"""Tests for tf1seq.cells.block: TF1's tf.contrib.rnn.LSTMBlockCell.
 
 References: an independent numpy formulation of TF1's lstm_ops kernel, that
 kernel itself (`tf.raw_ops.LSTMBlockCell`, forward only in TF 2), and TF's
@@ -9,7 +9,7 @@ import numpy as np
 import tensorflow as tf
 
 import oracle
-from tf1seq import block_cells
+from tf1seq.cells import block as block_cells
 from tf1seq import rnn_cell
 
 

@@ -60,7 +60,8 @@ class CompatV1Test(tf.test.TestCase):
   def test_other_modules_change_no_global_state(self):
     lines = run_python("""
         import tensorflow as tf
-        from tf1seq import contrib_rnn, layers, rnn_cell
+        from tf1seq import layers, rnn_cell
+        from tf1seq.contrib import rnn
         import tf1seq
         print(tf.executing_eagerly(), tf.compat.v1.resource_variables_enabled())
         """)

@@ -5,7 +5,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tf1seq import keras_cells
+from tf1seq.cells import keras_layout as keras_cells
 from tf1seq import normalization
 from tf1seq import sequence
 

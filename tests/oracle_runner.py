@@ -19,7 +19,7 @@ from tensorflow.python.keras.legacy_tf_layers import core as legacy_core
 
 from tf1seq import patch
 from tf1seq import rnn_cell
-from tf1seq import run
+from tf1seq.compat import running as run
 
 
 def install_oracle():

@@ -1,4 +1,4 @@
-"""Tests for tf1seq.patch: tf1seq's TF1 names in TensorFlow's namespaces.
+"""Tests for tf1seq.compat.patching (`tf1seq.patch()`): tf1seq's TF1 names in TensorFlow's namespaces.
 
 The patch is process-wide but reversible: each in-process test unpatches
 in tearDown, and checks that it did. The Keras 3 coexistence case runs in
@@ -13,8 +13,8 @@ import textwrap
 import tensorflow as tf
 
 import tf1seq
-from tf1seq import block_cells
-from tf1seq import coverage
+from tf1seq.cells import block as block_cells
+from tf1seq.compat import coverage
 from tf1seq import layers
 from tf1seq import patch
 from tf1seq import rnn_cell
@@ -180,7 +180,7 @@ class FreshProcessTest(tf.test.TestCase):
     lines = run_python("""
         import sys
         import tf1seq
-        print("tensorflow" in sys.modules, "tf1seq.patch" in sys.modules)
+        print("tensorflow" in sys.modules, "tf1seq.compat.patching" in sys.modules)
         """)
     self.assertEqual(lines, ["False False"])
 
@@ -216,7 +216,7 @@ class FreshProcessTest(tf.test.TestCase):
               tf.keras.layers.LSTM is keras.layers.LSTM,
               len(history.history["loss"]))
         """)
-    self.assertEqual(lines[0], "tf1seq.lstm_cells (2, 2)")
+    self.assertEqual(lines[0], "tf1seq.cells.lstm (2, 2)")
     major, module, rest = lines[1].split(" ", 2)
     self.assertEqual(major, "3")
     self.assertStartsWith(module, "keras.")

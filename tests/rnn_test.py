@@ -246,5 +246,152 @@ class DynamicRNNTest(tf.test.TestCase, parameterized.TestCase):
       rnn.set_xla(1)
 
 
+  def test_xla_argument_overrides_the_default(self):
+
+    def compiled_calls(**kwargs):
+      with tf.Graph().as_default() as graph:
+        cell = rnn_cell.BasicLSTMCell(6)
+        rnn.dynamic_rnn(cell, tf.zeros([2, 3, 4]), dtype=tf.float32,
+                        **kwargs)
+      return [op for op in graph.get_operations()
+              if "_XlaMustCompile" in op.node_def.attr and
+              op.get_attr("_XlaMustCompile")]
+
+    self.assertEqual(compiled_calls(xla=False), [])
+    self.assertLen(compiled_calls(xla=True), 1)  # Forward only: no grads.
+    rnn.set_xla(False)
+    try:
+      self.assertLen(compiled_calls(xla=True), 1)
+    finally:
+      rnn.set_xla(True)
+
+
+class MyLSTMCell(rnn_cell.BasicLSTMCell):
+  """A subclass that only changes the default: keeps the fast path."""
+
+  def __init__(self, num_units):
+    super().__init__(num_units, forget_bias=0.5)
+
+
+class DoubledLSTMCell(rnn_cell.BasicLSTMCell):
+  """A subclass with its own step: the fast path would not compute it."""
+
+  def call(self, inputs, state):
+    output, new_state = super().call(inputs, state)
+    return 2 * output, new_state
+
+
+class DoubledDropoutWrapper(rnn_cell.DropoutWrapper):
+
+  def _call_wrapped_cell(self, inputs, state, scope):
+    output, new_state = super()._call_wrapped_cell(inputs, state, scope)
+    return 2 * output, new_state
+
+
+class CellCapabilityTest(tf.test.TestCase, parameterized.TestCase):
+  """The fast path is what a cell declares, subclasses included."""
+
+  def test_subclass_keeping_call_keeps_the_fast_path(self):
+    self.assertTrue(rnn.supports(MyLSTMCell(6)))
+    names, expected = run_graph(lambda: MyLSTMCell(6),
+                                tf.compat.v1.nn.dynamic_rnn, None, False,
+                                False)
+    fast_names, actual = run_graph(lambda: MyLSTMCell(6), rnn.dynamic_rnn,
+                                   None, False, False)
+    self.assertEqual(fast_names, names)
+    self.assertAllClose(actual, expected, atol=1e-5)
+
+  @parameterized.parameters(
+      (lambda: DoubledLSTMCell(6),),
+      (lambda: rnn_cell.MultiRNNCell([rnn_cell.GRUCell(5),
+                                      DoubledLSTMCell(6)]),),
+      (lambda: DoubledDropoutWrapper(rnn_cell.BasicLSTMCell(6)),))
+  def test_subclass_overriding_its_step_falls_back_visibly(self, make):
+    with self.assertLogs(level="INFO") as logs:
+      self.assertFalse(rnn.supports(make()))
+    self.assertRegex("\n".join(logs.output),
+                     r"overrides \w+\.(call|_call_wrapped_cell): "
+                     r"tf1seq\.rnn\.dynamic_rnn runs it through "
+                     r"TensorFlow's dynamic_rnn")
+    names, expected = run_graph(make, tf.compat.v1.nn.dynamic_rnn, None,
+                                False, False)
+    fast_names, actual = run_graph(make, rnn.dynamic_rnn, None, False, False)
+    self.assertEqual(fast_names, names)
+    self.assertAllClose(actual, expected)
+
+  def test_cells_declare_their_forms(self):
+    with tf.Graph().as_default():
+      x = tf.zeros([2, 4])
+      cells = {"basic_lstm": rnn_cell.BasicLSTMCell(3),
+               "projection": rnn_cell.LSTMCell(3, num_proj=2),
+               "gru": rnn_cell.GRUCell(3),
+               "layer_norm": rnn_cell.LayerNormBasicLSTMCell(3)}
+      for cell in cells.values():
+        cell.build_variables(x)
+      self.assertIsNotNone(cells["basic_lstm"].fused_lstm_parameters(
+          tf.float32))
+      self.assertIsNone(cells["projection"].fused_lstm_parameters(
+          tf.float32))
+      self.assertIsNotNone(cells["projection"].hoisted_step(4))
+      self.assertIsNone(cells["gru"].fused_lstm_parameters(tf.float32))
+      self.assertIsNone(cells["layer_norm"].hoisted_step(4))
+
+
+V1_BEHAVIOUR_SCRIPT = """
+import numpy as np
+import tensorflow as tf
+tf.compat.v1.disable_v2_behavior()
+from tf1seq import rnn
+from tf1seq import rnn_cell
+
+def run(dynamic_rnn, make):
+  with tf.Graph().as_default():
+    tf.compat.v1.set_random_seed(5)
+    x = tf.constant(np.random.RandomState(0).uniform(
+        -1, 1, (3, 5, 4)).astype(np.float32))
+    cell = make()
+    outputs, state = dynamic_rnn(cell, x, dtype=tf.float32,
+                                 sequence_length=[5, 2, 0])
+    loss = tf.reduce_sum(outputs) + sum(
+        tf.reduce_sum(s) for s in tf.nest.flatten(state))
+    grads = tf.gradients(loss, tf.compat.v1.trainable_variables())
+    names = [v.op.name for v in tf.compat.v1.global_variables()]
+    with tf.compat.v1.Session() as session:
+      session.run(tf.compat.v1.global_variables_initializer())
+      return names, session.run([outputs, state, grads])
+
+makers = [
+    lambda: rnn_cell.BasicLSTMCell(6),
+    lambda: rnn_cell.LSTMCell(6, num_proj=3),
+    lambda: rnn_cell.GRUCell(5),
+    lambda: rnn_cell.MultiRNNCell([rnn_cell.BasicLSTMCell(6),
+                                   rnn_cell.BasicRNNCell(3)]),
+]
+worst = 0.0
+for make in makers:
+  names, expected = run(tf.compat.v1.nn.dynamic_rnn, make)
+  fast_names, actual = run(rnn.dynamic_rnn, make)
+  assert names == fast_names, (names, fast_names)
+  for a, e in zip(tf.nest.flatten(actual), tf.nest.flatten(expected)):
+    worst = max(worst, float(np.max(np.abs(np.asarray(a) - e))))
+print("max difference %.3g" % worst)
+"""
+
+
+class V1BehaviourTest(tf.test.TestCase):
+
+  def test_fast_path_under_disable_v2_behavior(self):
+    # TF1 behaviour gives Dimension objects in shapes and v1 control flow;
+    # the fast path must build and agree there too (a fresh process, since
+    # the switch is process-wide).
+    import subprocess  # pylint: disable=g-import-not-at-top
+    import sys  # pylint: disable=g-import-not-at-top
+    result = subprocess.run([sys.executable, "-c", V1_BEHAVIOUR_SCRIPT],
+                            capture_output=True, text=True, timeout=600)
+    self.assertEqual(result.returncode, 0, result.stderr[-3000:])
+    worst = float(result.stdout.split()[-1])
+    self.assertLess(worst, 1e-4)
+
+
 if __name__ == "__main__":
   tf.test.main()

@@ -15,8 +15,8 @@ import textwrap
 import numpy as np
 import tensorflow as tf
 
-from tf1seq import migration_report
-from tf1seq import run
+from tf1seq.compat import report as migration_report
+from tf1seq.compat import running as run
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPTS = os.path.join(HERE, "legacy_scripts")
@@ -229,7 +229,7 @@ class RunScriptTest(tf.test.TestCase):
               "print(__name__, sys.argv[1:], tf.nn.rnn_cell.LSTMCell)\n")
     result = checked(tf1seq_run(["-m", "pkg.train", "--x=1"], workdir))
     self.assertEqual(result.stdout.strip(),
-                     "__main__ ['--x=1'] <class 'tf1seq.lstm_cells.LSTMCell'>")
+                     "__main__ ['--x=1'] <class 'tf1seq.cells.lstm.LSTMCell'>")
 
   def test_uncovered_symbol_fails_naming_it(self):
     workdir = self.create_tempdir().full_path

@@ -22,7 +22,7 @@ or port a TF1 script by changing its import to
 `tf1seq.unpatch()`; also `with tf1seq.patch(): ...`) to put tf1seq's cells
 into TensorFlow's own `tf.compat.v1` namespaces. Importing `tf1seq` (or any
 module but `tf1seq.compat.v1`) changes no global state and does not import
-TensorFlow; `patch` and `unpatch` load `tf1seq.patch` on first use.
+TensorFlow; `patch` and `unpatch` load `tf1seq.compat.patching` on first use.
 """
 
 import importlib
@@ -32,6 +32,6 @@ __version__ = "0.1.0"
 
 def __getattr__(name):  # PEP 562: lazy `tf1seq.patch()`, `tf1seq.unpatch()`.
   if name in ("patch", "unpatch"):
-    module = importlib.import_module("tf1seq.patch")  # Callable: patch().
+    module = importlib.import_module("tf1seq.compat.patching")  # Callable: patch().
     return module if name == "patch" else module.unpatch
   raise AttributeError("module 'tf1seq' has no attribute %r" % name)

@@ -12,10 +12,10 @@ Usage:
   outputs, state = tf.compat.v1.nn.dynamic_rnn(cell, x, dtype=tf.float32)
 """
 
-from tf1seq import cell_wrappers
-from tf1seq import lstm_cells
-from tf1seq import rnn_cell_base
-from tf1seq import simple_cells
+from tf1seq.cells import wrappers as cell_wrappers
+from tf1seq.cells import lstm as lstm_cells
+from tf1seq.cells import base as rnn_cell_base
+from tf1seq.cells import simple as simple_cells
 
 RNNCell = rnn_cell_base.RNNCell
 LayerRNNCell = rnn_cell_base.LayerRNNCell

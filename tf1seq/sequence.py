@@ -12,7 +12,7 @@ or `static_rnn`, or a `tf.while_loop`) over any tf1seq cell:
   Bidirectional(merge_mode=...)         bidirectional(fw, bw, x, merge_mode)
   Masking(mask_value) / a mask          mask_from_value(x); rnn(.., mask=m)
   (padding at the end)                  rnn(..., sequence_length=lengths)
-  dropout=, recurrent_dropout=          keras_cells.*(dropout=...),
+  dropout=, recurrent_dropout=          keras_layout.*(dropout=...),
                                           rnn(..., training=...)
   unroll=True                           rnn(..., unroll=True)
   Embedding(mask_zero=True)             embedding(ids, ..., mask_zero=True)
@@ -27,8 +27,9 @@ one of the last unmasked step.
 
 Usage:
 
-  from tf1seq import keras_cells, sequence
-  cell = keras_cells.KerasLSTMCell(1)
+  from tf1seq import sequence
+  from tf1seq.cells import keras_layout
+  cell = keras_layout.KerasLSTMCell(1)
   outputs, state = sequence.rnn(cell, x, return_sequences=True,
                                 return_state=True)
   # outputs [1, 3, 1]; state.h == outputs[:, -1]; state.c separate.

@@ -15,7 +15,7 @@ decimal, which must read back the sequence:
   python -m train.echo --framing=many_to_one
 
 Adam (Keras' defaults: lr 0.001, epsilon 1e-7) on the mean squared error,
-Keras-layout LSTM (`tf1seq.keras_cells.KerasLSTMCell`).
+Keras-layout LSTM (`tf1seq.cells.keras_layout.KerasLSTMCell`).
 """
 
 import collections
@@ -27,7 +27,7 @@ from absl import logging
 import numpy as np
 import tensorflow as tf
 
-from tf1seq import keras_cells
+from tf1seq.cells import keras_layout as keras_cells
 from tf1seq import layers
 from tf1seq import sequence
 

@@ -3,7 +3,7 @@ r"""Seed 003's time-series chapter in TF1 graph mode: every model, one table.
 The seed's protocol: `generate_time_series` (two sines plus noise) seeded
 with 42, 50 input steps, 10,000 series split 7000/2000/1000, 20 epochs of
 Adam (the seed's learning rates; Keras' epsilon 1e-7) on batches of 32
-shuffled every epoch, Keras' initialisers (`tf1seq.keras_cells`), the
+shuffled every epoch, Keras' initialisers (`tf1seq.cells.keras_layout`), the
 validation MSE at the end.
 
   python -m train.time_series --model=all            # The table.
@@ -50,7 +50,7 @@ import numpy as np
 import tensorflow as tf
 
 from tf1seq import conv
-from tf1seq import keras_cells
+from tf1seq.cells import keras_layout as keras_cells
 from tf1seq import layers
 from tf1seq import normalization
 from tf1seq import sequence

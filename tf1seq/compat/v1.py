@@ -10,7 +10,7 @@ back from tf1seq:
     `contrib.layers` / `contrib.slim` from tf_slim;
   * `layers.dense`, `layers.Dense`, `layers.dropout`, `layers.flatten`.
 
-The table of what is covered is `tf1seq.coverage`, shared with
+The table of what is covered is `tf1seq.compat.coverage`, shared with
 `tf1seq.patch`.
 
 Everything else (`placeholder`, `Session`, `train.*`, `nn.dynamic_rnn`, ...)
@@ -39,7 +39,7 @@ import sys
 
 import tensorflow as _tf
 
-from tf1seq import coverage as _coverage
+from tf1seq.compat import coverage as _coverage
 
 _V1 = _tf.compat.v1
 

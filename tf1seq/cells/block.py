@@ -19,14 +19,14 @@ input, `j` in LSTMCell), f, o:
 
 Usage:
 
-  from tf1seq import block_cells
+  from tf1seq.cells import block as block_cells
   cell = block_cells.LSTMBlockCell(200, forget_bias=0.0)
   outputs, state = tf.compat.v1.nn.dynamic_rnn(cell, x, dtype=tf.float32)
 """
 
 import tensorflow as tf
 
-from tf1seq import rnn_cell_base
+from tf1seq.cells import base as rnn_cell_base
 
 LSTMStateTuple = rnn_cell_base.LSTMStateTuple
 

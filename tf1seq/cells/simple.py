@@ -14,7 +14,7 @@ Usage:
 
 import tensorflow as tf
 
-from tf1seq import rnn_cell_base
+from tf1seq.cells import base as rnn_cell_base
 
 
 class BasicRNNCell(rnn_cell_base.LayerRNNCell):
@@ -58,6 +58,23 @@ class BasicRNNCell(rnn_cell_base.LayerRNNCell):
     gate_inputs = tf.nn.bias_add(gate_inputs, self._bias)
     output = self._activation(gate_inputs)
     return output, output
+
+  def _hoisted_step(self, input_depth):
+    # Sliced once, outside any loop: a slice inside it would have each
+    # step's gradient materialise a kernel-sized zero tensor.
+    kernel = tf.convert_to_tensor(self._kernel)
+    input_kernel = kernel[:input_depth]
+    recurrent_kernel = kernel[input_depth:]
+
+    def project(inputs):
+      return tf.nn.bias_add(tf.matmul(inputs, input_kernel), self._bias)
+
+    def step(projected, state):
+      output = self._activation(projected + tf.matmul(state,
+                                                      recurrent_kernel))
+      return output, output
+
+    return rnn_cell_base.HoistedStep(project, step)
 
 
 class GRUCell(rnn_cell_base.LayerRNNCell):
@@ -121,12 +138,43 @@ class GRUCell(rnn_cell_base.LayerRNNCell):
   def call(self, inputs, state):
     gate_inputs = tf.matmul(tf.concat([inputs, state], 1), self._gate_kernel)
     gate_inputs = tf.nn.bias_add(gate_inputs, self._gate_bias)
-    value = tf.sigmoid(gate_inputs)
-    r, u = tf.split(value=value, num_or_size_splits=2, axis=1)
-    r_state = r * state
-    candidate = tf.matmul(tf.concat([inputs, r_state], 1),
+    r, u = self._gates(gate_inputs)
+    candidate = tf.matmul(tf.concat([inputs, r * state], 1),
                           self._candidate_kernel)
     candidate = tf.nn.bias_add(candidate, self._candidate_bias)
-    c = self._activation(candidate)
-    new_h = u * state + (1 - u) * c
+    new_h = self._new_state(u, state, candidate)
     return new_h, new_h
+
+  def _gates(self, gate_inputs):
+    """`(r, u)` from the gates' pre-activations."""
+    value = tf.sigmoid(gate_inputs)
+    r, u = tf.split(value=value, num_or_size_splits=2, axis=1)
+    return r, u
+
+  def _new_state(self, u, state, candidate):
+    """`h'` from the update gate and the candidate's pre-activation."""
+    c = self._activation(candidate)
+    return u * state + (1 - u) * c
+
+  def _hoisted_step(self, input_depth):
+    n = self._num_units
+    gate_kernel = tf.convert_to_tensor(self._gate_kernel)
+    candidate_kernel = tf.convert_to_tensor(self._candidate_kernel)
+    # One matmul for the gates' and the candidate's input parts.
+    input_kernel = tf.concat([gate_kernel[:input_depth],
+                              candidate_kernel[:input_depth]], 1)
+    input_bias = tf.concat([self._gate_bias, self._candidate_bias], 0)
+    gate_recurrent = gate_kernel[input_depth:]
+    candidate_recurrent = candidate_kernel[input_depth:]
+
+    def project(inputs):
+      return tf.nn.bias_add(tf.matmul(inputs, input_kernel), input_bias)
+
+    def step(projected, state):
+      gate_in, candidate_in = tf.split(projected, [2 * n, n], axis=1)
+      r, u = self._gates(gate_in + tf.matmul(state, gate_recurrent))
+      candidate = candidate_in + tf.matmul(r * state, candidate_recurrent)
+      new_h = self._new_state(u, state, candidate)
+      return new_h, new_h
+
+    return rnn_cell_base.HoistedStep(project, step)

@@ -36,6 +36,7 @@ Usage:
 
 import collections
 
+from absl import logging
 import tensorflow as tf
 
 from tf1seq import base_layer
@@ -194,6 +195,62 @@ def check_inputs(inputs):
   return int(shape[-1])
 
 
+class HoistedStep(collections.namedtuple("HoistedStep",
+                                         ("project", "step"))):
+  """A cell's step split in two, for `tf1seq.rnn.dynamic_rnn`.
+
+  `project(x)` maps `[rows, depth]` inputs to the input part of the step
+  (bias included), so all time steps are projected in one matmul before the
+  time loop; `step(projected, state)` returns `(output, new_state)` from one
+  step's projection and the state. Together they compute the cell's `call`.
+  """
+  __slots__ = ()
+
+
+FusedLSTMParameters = collections.namedtuple(
+    "FusedLSTMParameters", ("kernel", "bias", "forget_bias", "num_units",
+                            "state_is_tuple"))
+FusedLSTMParameters.__doc__ = """What `tf1seq.fused_lstm` needs of an LSTM.
+
+  The cell computes `c' = c * sigmoid(f + forget_bias) + sigmoid(i) *
+  tanh(j)`, `h' = tanh(c') * sigmoid(o)` with `[i, j, f, o] = [x, h] @ kernel
+  + bias` (TF1's gate order) and nothing else.
+  """
+
+def _defining_class(cls, attribute):
+  """The class of `cls`'s MRO whose own namespace holds `attribute`."""
+  for klass in cls.__mro__:
+    if attribute in vars(klass):
+      return klass
+  return None
+
+
+def own_form(cell, method, step="call"):
+  """Whether `cell`'s `step` method is the one its `method` reproduces.
+
+  A cell class that offers another form of its step (`_hoisted_step`,
+  `_fused_lstm_parameters`, a stack's layers) defines it beside its `call`
+  (a wrapper's: `_call_wrapped_cell`). A subclass that overrides that
+  method has changed the step, so the other form no longer computes it:
+  the subclass falls back (and a log line says so), while a subclass that
+  changes anything else keeps it.
+
+  Args:
+    cell: a cell.
+    method: the name of the method offering the other form.
+    step: the name of the method it must agree with.
+  """
+  owner = _defining_class(type(cell), method)
+  if owner is None:
+    return False
+  if _defining_class(type(cell), step) is owner:
+    return True
+  logging.info("%s overrides %s.%s: tf1seq.rnn.dynamic_rnn runs it "
+               "through TensorFlow's dynamic_rnn.", type(cell).__name__,
+               owner.__name__, step)
+  return False
+
+
 class RNNCell(base_layer.Layer):
   """Abstract RNN cell: TF1's `tf.nn.rnn_cell.RNNCell` without Keras.
 
@@ -217,6 +274,34 @@ class RNNCell(base_layer.Layer):
   def call(self, inputs, state):
     """One step: returns `(output, new_state)`."""
     raise NotImplementedError("Abstract method")
+
+  def hoisted_step(self, input_depth):
+    """The cell's step as a `HoistedStep`, or None if it has none.
+
+    `tf1seq.rnn.dynamic_rnn` projects every time step's inputs at once with
+    it. Cells offer it by defining `_hoisted_step(input_depth)` beside
+    their `call`; a subclass that overrides `call` gets None.
+
+    Args:
+      input_depth: the inputs' last dimension (the cell is built).
+    """
+    if not own_form(self, "_hoisted_step"):
+      return None
+    return self._hoisted_step(input_depth)  # pylint: disable=no-member
+
+  def fused_lstm_parameters(self, dtype):
+    """`FusedLSTMParameters` if `tf1seq.fused_lstm` computes this cell.
+
+    Args:
+      dtype: the inputs' dtype.
+
+    Returns:
+      The parameters, or None (cells offer them by defining
+      `_fused_lstm_parameters(dtype)` beside their `call`).
+    """
+    if not own_form(self, "_fused_lstm_parameters"):
+      return None
+    return self._fused_lstm_parameters(dtype)  # pylint: disable=no-member
 
   def _check_call_args(self, inputs, state):
     """Checks the state against `state_size` before anything is built."""

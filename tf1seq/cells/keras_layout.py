@@ -26,14 +26,14 @@ the time loop and hands them over with `set_dropout_masks`.
 
 Usage:
 
-  from tf1seq import keras_cells
+  from tf1seq.cells import keras_layout as keras_cells
   cell = keras_cells.KerasLSTMCell(20)
   outputs, state = tf.compat.v1.nn.dynamic_rnn(cell, x, dtype=tf.float32)
 """
 
 import tensorflow as tf
 
-from tf1seq import rnn_cell_base
+from tf1seq.cells import base as rnn_cell_base
 
 KERNEL = "kernel"
 RECURRENT_KERNEL = "recurrent_kernel"

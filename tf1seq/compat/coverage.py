@@ -17,17 +17,17 @@ tf_slim is imported when `contrib.layers` or `contrib.slim` is first used.
 
 Usage:
 
-  from tf1seq import coverage
+  from tf1seq.compat import coverage
   contrib = coverage.contrib_namespace("tensorflow.contrib")
-  contrib.rnn.LSTMBlockCell      # tf1seq.block_cells.LSTMBlockCell
+  contrib.rnn.LSTMBlockCell      # tf1seq.cells.block.LSTMBlockCell
   contrib.learn                  # AttributeError: tf.contrib.learn is not ...
 """
 
 import importlib
 import types
 
-from tf1seq import block_cells
-from tf1seq import contrib_rnn
+from tf1seq.cells import block as block_cells
+from tf1seq.contrib import rnn as contrib_rnn
 from tf1seq import layers as _layers
 from tf1seq import rnn_cell
 from tf1seq import seq2seq

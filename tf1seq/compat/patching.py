@@ -1,7 +1,7 @@
 """`tf1seq.patch()`: tf1seq's TF1 names inside TensorFlow's own namespaces.
 
 After `tf1seq.patch()`, unmodified TF1 code finds tf1seq's implementations
-where it looks for TF1's (the table is `tf1seq.coverage`):
+where it looks for TF1's (the table is `tf1seq.compat.coverage`):
 
   * `tf.compat.v1.nn.rnn_cell.*` (so also `tf.nn.rnn_cell.*` after
     `import tensorflow.compat.v1 as tf`): tf1seq's cells;
@@ -44,7 +44,7 @@ import types
 
 import tensorflow as tf
 
-from tf1seq import coverage
+from tf1seq.compat import coverage
 
 # The module names the import hook serves, under `tensorflow`.
 _HOOKED = ("contrib", "examples")

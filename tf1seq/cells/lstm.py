@@ -21,7 +21,7 @@ Usage:
 
 import tensorflow as tf
 
-from tf1seq import rnn_cell_base
+from tf1seq.cells import base as rnn_cell_base
 
 LSTMStateTuple = rnn_cell_base.LSTMStateTuple
 
@@ -33,6 +33,24 @@ def _split_state(state, state_is_tuple, c_size, h_size):
     return c, h
   return (tf.slice(state, [0, 0], [-1, c_size]),
           tf.slice(state, [0, c_size], [-1, h_size]))
+
+
+def _hoisted_lstm_step(cell, input_depth, h_size):
+  """The `HoistedStep` of an LSTM cell with `_kernel`, `_bias`, `_update`."""
+  kernel = tf.convert_to_tensor(cell._kernel)  # A partitioned one, joined.  pylint: disable=protected-access
+  input_kernel = kernel[:input_depth]
+  recurrent_kernel = kernel[input_depth:]
+  c_size = cell._num_units  # pylint: disable=protected-access
+  state_is_tuple = cell._state_is_tuple  # pylint: disable=protected-access
+
+  def project(inputs):
+    return tf.nn.bias_add(tf.matmul(inputs, input_kernel), cell._bias)  # pylint: disable=protected-access
+
+  def step(projected, state):
+    c, h = _split_state(state, state_is_tuple, c_size, h_size)
+    return cell._update(projected + tf.matmul(h, recurrent_kernel), c)  # pylint: disable=protected-access
+
+  return rnn_cell_base.HoistedStep(project, step)
 
 
 class BasicLSTMCell(rnn_cell_base.LayerRNNCell):
@@ -89,6 +107,10 @@ class BasicLSTMCell(rnn_cell_base.LayerRNNCell):
                         self._num_units)
     gate_inputs = tf.matmul(tf.concat([inputs, h], 1), self._kernel)
     gate_inputs = tf.nn.bias_add(gate_inputs, self._bias)
+    return self._update(gate_inputs, c)
+
+  def _update(self, gate_inputs, c):
+    """`(output, new_state)` from the gates' pre-activations and `c`."""
     i, j, f, o = tf.split(value=gate_inputs, num_or_size_splits=4, axis=1)
     forget_bias = tf.constant(self._forget_bias, dtype=f.dtype)
     new_c = tf.add(tf.multiply(c, tf.sigmoid(tf.add(f, forget_bias))),
@@ -97,6 +119,17 @@ class BasicLSTMCell(rnn_cell_base.LayerRNNCell):
     if self._state_is_tuple:
       return new_h, LSTMStateTuple(new_c, new_h)
     return new_h, tf.concat([new_c, new_h], 1)
+
+  def _hoisted_step(self, input_depth):
+    return _hoisted_lstm_step(self, input_depth, self._num_units)
+
+  def _fused_lstm_parameters(self, dtype):
+    if self._activation is not tf.tanh or dtype not in (tf.float32,
+                                                        tf.float64):
+      return None
+    return rnn_cell_base.FusedLSTMParameters(
+        tf.convert_to_tensor(self._kernel), self._bias,
+        float(self._forget_bias), self._num_units, self._state_is_tuple)
 
 
 class LSTMCell(rnn_cell_base.LayerRNNCell):
@@ -186,11 +219,27 @@ class LSTMCell(rnn_cell_base.LayerRNNCell):
           partitioner=_partitioner(self._num_proj_shards))
 
   def call(self, inputs, state):
-    sigmoid = tf.sigmoid
     c_prev, m_prev = _split_state(state, self._state_is_tuple,
                                   self._num_units, self._output_size)
     lstm_matrix = tf.matmul(tf.concat([inputs, m_prev], 1), self._kernel)
     lstm_matrix = tf.nn.bias_add(lstm_matrix, self._bias)
+    return self._update(lstm_matrix, c_prev)
+
+  def _hoisted_step(self, input_depth):
+    return _hoisted_lstm_step(self, input_depth, self._output_size)
+
+  def _fused_lstm_parameters(self, dtype):
+    if (self._use_peepholes or self._cell_clip is not None or
+        self._num_proj is not None or self._activation is not tf.tanh or
+        dtype not in (tf.float32, tf.float64)):
+      return None
+    return rnn_cell_base.FusedLSTMParameters(
+        tf.convert_to_tensor(self._kernel), self._bias,
+        float(self._forget_bias), self._num_units, self._state_is_tuple)
+
+  def _update(self, lstm_matrix, c_prev):
+    """`(output, new_state)` from the gates' pre-activations and `c`."""
+    sigmoid = tf.sigmoid
     i, j, f, o = tf.split(value=lstm_matrix, num_or_size_splits=4, axis=1)
     if self._use_peepholes:
       c = (sigmoid(f + self._forget_bias + self._w_f_diag * c_prev) * c_prev +

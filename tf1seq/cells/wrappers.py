@@ -15,6 +15,7 @@ Usage:
       stack, x, initial_state=stack.zero_state(batch_size, tf.float32))
 """
 
+import contextlib
 import hashlib
 import numbers
 
@@ -24,7 +25,7 @@ import tensorflow as tf
 # them to drop out only the parts of a state the filter selects.
 from tensorflow.python.util import nest
 
-from tf1seq import rnn_cell_base
+from tf1seq.cells import base as rnn_cell_base
 
 
 def _check_is_cell(argument, cell):
@@ -122,6 +123,24 @@ class MultiRNNCell(rnn_cell_base.RNNCell):
         return tuple(cell.zero_state(batch_size, dtype)
                      for cell in self._cells)
       return super().zero_state(batch_size, dtype)
+
+  def stack_layers(self):
+    """The cells, for `tf1seq.rnn`'s layer-by-layer run, or None.
+
+    None if the state is concatenated (`state_is_tuple=False`) or a
+    subclass overrides `call`.
+    """
+    if not (self._state_is_tuple and
+            rnn_cell_base.own_form(self, "stack_layers")):
+      return None
+    return list(self._cells)
+
+  @contextlib.contextmanager
+  def layer_scope(self, index):
+    """The variable scope of layer `index`, as `call` enters it."""
+    with self._layer_scope():
+      with tf.compat.v1.variable_scope("cell_%d" % index) as scope:
+        yield scope
 
   def call(self, inputs, state):
     position = 0
@@ -341,19 +360,21 @@ class DropoutWrapper(_Wrapper):
         shallow_filtered_substructure, variational,
         shallow_filtered_substructure, values, recurrent_noise)
 
-  def _drops_outputs_only(self):
+  def drops_outputs_only(self):
     """Whether the only dropout is a fresh mask on the outputs every step.
 
     Then the outputs of all steps can be dropped at once after the time
     loop (`drop_all_outputs`), as tf1seq's fast `dynamic_rnn` does: the
     same distribution, other random numbers. Not with a `seed` (which
-    promises TF1's very masks), variational masks, or dropout on inputs or
-    state.
+    promises TF1's very masks), variational masks, dropout on inputs or
+    state, or in a subclass that overrides `_call_wrapped_cell`.
     """
     return (self._seed is None and not self._variational_recurrent and
             self._input_keep_prob == 1.0 and self._state_keep_prob == 1.0
             and isinstance(self._input_keep_prob, float) and
-            isinstance(self._state_keep_prob, float))
+            isinstance(self._state_keep_prob, float) and
+            rnn_cell_base.own_form(self, "drops_outputs_only",
+                                   step="_call_wrapped_cell"))
 
   def drop_all_outputs(self, outputs):
     """The output dropout applied to every step's outputs at once.

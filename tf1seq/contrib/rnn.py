@@ -6,7 +6,7 @@ own cells, of which tf1seq has `LayerNormBasicLSTMCell`.
 
 Usage:
 
-  from tf1seq import contrib_rnn as rnn
+  from tf1seq.contrib import rnn
   cell = rnn.LayerNormBasicLSTMCell(128, dropout_keep_prob=0.9)
 """
 
