@@ -1,0 +1,1 @@
+"""TF1's `tf.contrib`, Keras-free: one module (or package) per `tf.contrib.X` that tf1seq covers."""
