@@ -35,7 +35,6 @@ import resource
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
 from absl import flags
@@ -424,21 +423,6 @@ def peak_rss_mb():
 
 
 # -- Files and processes.
-
-
-def write_json_atomically(path, value):
-  """Writes `value` as JSON to `path` via a temporary file and rename."""
-  directory = os.path.dirname(os.path.abspath(path))
-  os.makedirs(directory, exist_ok=True)
-  handle, temporary = tempfile.mkstemp(dir=directory, suffix=".tmp")
-  try:
-    with os.fdopen(handle, "w") as f:
-      json.dump(value, f, indent=1)
-      f.write("\n")
-    os.replace(temporary, path)
-  except BaseException:
-    os.unlink(temporary)
-    raise
 
 
 def quiet_environment(extra=None):

@@ -59,7 +59,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import tensorflow as tf  # pylint: disable=g-import-not-at-top
 
 from benchmarks import common  # pylint: disable=g-import-not-at-top
+from tf1seq import files  # pylint: disable=g-import-not-at-top
 from tf1seq.data import mnist  # pylint: disable=g-import-not-at-top
+from train import common_flags  # pylint: disable=g-import-not-at-top
 from train import mnist_rnn  # pylint: disable=g-import-not-at-top
 
 FLAGS = flags.FLAGS
@@ -237,7 +239,8 @@ def summarize_epoch(results, batch_size, steps):
 def trainer_flags():
   """The trainer's flags given on this command line, as arguments."""
   return [FLAGS[flag.name].serialize()
-          for flag in FLAGS.get_flags_for_module(mnist_rnn)
+          for module in (mnist_rnn, common_flags)
+          for flag in FLAGS.get_flags_for_module(module)
           if flag.present and flag.name not in _NOT_FORWARDED]
 
 
@@ -334,7 +337,7 @@ def main(argv):
   results["graphs"] = summarize_epoch(graphs, config.batch_size, steps)
   print(format_results(results))
   if FLAGS.out:
-    common.write_json_atomically(FLAGS.out, results)
+    files.write_json_atomically(FLAGS.out, results)
     logging.info("wrote %s", FLAGS.out)
 
 

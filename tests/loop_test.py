@@ -6,6 +6,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from tf1seq import files
 from train import loop
 
 
@@ -33,7 +34,7 @@ class JsonTest(tf.test.TestCase):
   def test_numpy_values_and_no_temporary_left(self):
     directory = self.create_tempdir().full_path
     path = os.path.join(directory, "metrics.json")
-    loop.write_json_atomically(path, {"loss": np.float32(0.5),
+    files.write_json_atomically(path, {"loss": np.float32(0.5),
                                       "step": np.int64(3),
                                       "curve": np.array([1.0, 2.0])})
     with open(path) as f:
@@ -44,9 +45,9 @@ class JsonTest(tf.test.TestCase):
   def test_failed_write_keeps_the_old_file(self):
     directory = self.create_tempdir().full_path
     path = os.path.join(directory, "metrics.json")
-    loop.write_json_atomically(path, {"a": 1})
+    files.write_json_atomically(path, {"a": 1})
     with self.assertRaises(TypeError):
-      loop.write_json_atomically(path, {"a": object()})
+      files.write_json_atomically(path, {"a": object()})
     with open(path) as f:
       self.assertEqual(json.load(f), {"a": 1})
     self.assertEqual(os.listdir(directory), ["metrics.json"])

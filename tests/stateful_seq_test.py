@@ -14,8 +14,15 @@ import tensorflow as tf
 
 from tf1seq import rnn
 from tf1seq import state
+from tf1seq.data import long_memory
+from tf1seq.data import tbptt
 from tf1seq.data import text
+from train import char_lm_eval
+from train import char_lm_model
+from train import char_lm_serving
 from train import stateful_seq
+
+stateful_seq.define_flags()  # main() is called in-process below.
 
 # Real UTF-8 text (with non-ASCII characters), long enough for tiny models.
 TEXT = ("It was the best of times, it was the worst of times; café, naïve "
@@ -54,7 +61,7 @@ class ModelTest(tf.test.TestCase):
   def test_variable_names_and_shapes(self):
     config = stateful_seq.test_config(11, state_mode="variable")
     with tf.Graph().as_default():
-      stateful_seq.build_models(config)
+      char_lm_model.build_models(config)
       shapes = {v.op.name: v.shape.as_list()
                 for v in tf.compat.v1.global_variables()}
       local = [v.op.name for v in tf.compat.v1.local_variables()]
@@ -77,7 +84,7 @@ class TrainTest(tf.test.TestCase, parameterized.TestCase):
 
   def _text_batches(self, config):
     vocab = text.Vocabulary.from_text(TEXT)
-    return vocab, stateful_seq.text_batches(
+    return vocab, tbptt.text_batches(
         TEXT, vocab, config.batch_size, config.eval_batch_size,
         config.num_steps, 0.1)
 
@@ -99,7 +106,7 @@ class TrainTest(tf.test.TestCase, parameterized.TestCase):
   def test_long_memory_needs_the_carried_state(self):
     accuracy = {}
     for mode in ("feed", "stateless"):
-      vocab, train_batches, valid_batches = stateful_seq.long_memory_batches(
+      vocab, train_batches, valid_batches = long_memory.long_memory_batches(
           16, 16, 6, 64, seed=1)
       config = stateful_seq.Config(
           vocab.size, num_units=32, num_layers=1, embedding_size=8,
@@ -115,7 +122,7 @@ class TrainTest(tf.test.TestCase, parameterized.TestCase):
     self.assertBetween(accuracy["stateless"], 0.35, 0.65)
 
   def test_long_memory_key_is_only_in_the_earlier_window(self):
-    _, inputs, targets, _, far = stateful_seq.long_memory_data(5, 4, 0)
+    _, inputs, targets, _, far = long_memory.long_memory_data(5, 4, 0)
     episodes = inputs.reshape(5, 8)
     self.assertTrue(np.all(episodes[:, 0] < 2))  # Keys "a", "b".
     self.assertTrue(np.all(episodes[:, 1:] >= 2))  # Noise only.
@@ -171,7 +178,7 @@ class MainTest(tf.test.TestCase):
     ids = np.stack([vocab.encode("It was the best"),
                     vocab.encode("season of Light")])
     with tf.Graph().as_default() as graph:
-      model = stateful_seq.StepModel(config)
+      model = char_lm_serving.StepModel(config)
       saver = tf.compat.v1.train.Saver()
       with tf.compat.v1.Session(graph=graph) as session:
         saver.restore(session, tf.train.latest_checkpoint(model_dir))
@@ -234,7 +241,7 @@ class MainTest(tf.test.TestCase):
     valid_file = self._text_file(vocab.decode(valid_ids), name="valid.txt")
     other_file = self._text_file(TEXT[:60], name="other.txt")
     before = sorted(os.listdir(model_dir))
-    results = stateful_seq.evaluate_text_files(
+    results = char_lm_eval.evaluate_text_files(
         model_dir, [valid_file, other_file],
         lambda size: stateful_seq.Config(size, **{
             k: v for k, v in FLAGS_OF_TINY_MODEL.items()
@@ -290,7 +297,7 @@ class MainTest(tf.test.TestCase):
     valid_text = vocab.decode(valid_ids)
     self.assertTrue(valid_text.endswith(TEXT.upper()[-20:]))
     self.assertIn(TEXT[-len(TEXT) // 10:], valid_text)
-    [result] = stateful_seq.evaluate_text_files(
+    [result] = char_lm_eval.evaluate_text_files(
         model_dir, [self._text_file(valid_text, name="valid.txt")],
         lambda size: stateful_seq.Config(size, **{
             k: v for k, v in FLAGS_OF_TINY_MODEL.items()

@@ -179,6 +179,11 @@ def main(argv):
     sys.stdout.flush()
 
 
-if __name__ == "__main__":
+def run():
+  """The `tf1seq-echo` command."""
   define_flags()
   app.run(main)
+
+
+if __name__ == "__main__":
+  run()

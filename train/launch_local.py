@@ -27,7 +27,10 @@ from absl import logging
 
 FLAGS = flags.FLAGS
 
-flags.DEFINE_string("trainer", "train.mnist_rnn", "Trainer module to run.")
+# The trainers' package: `train` in a clone, `tf1seq_train` when installed.
+_PACKAGE = __name__.rpartition(".")[0] or "train"
+flags.DEFINE_string("trainer", _PACKAGE + ".mnist_rnn",
+                    "Trainer module to run.")
 flags.DEFINE_integer("num_ps", 1, "Parameter servers.")
 flags.DEFINE_integer("num_workers", 2, "Workers.")
 flags.DEFINE_integer("timeout", 1800, "Seconds before everything is ended.")
@@ -151,5 +154,10 @@ def main(argv):
     sys.exit(1)
 
 
-if __name__ == "__main__":
+def run():
+  """The `tf1seq-launch-local` command."""
   app.run(main)
+
+
+if __name__ == "__main__":
+  run()

@@ -1,23 +1,32 @@
-"""What every tf1seq trainer shares: progress, checkpoint checks, metrics.
+"""The training loop every tf1seq trainer runs, written once.
+
+A trainer supplies its model, feeds and evaluation as a `Trainer`; `train`
+owns the rest: the monitored session (single process or one task of a
+parameter-server cluster), hooks, checkpoints, resume, progress and ETA,
+periodic evaluation with summaries in `model_dir/eval` (so TensorBoard
+overlays them on training's), and the final evaluation of the final
+checkpoint. Paths go through `tf.io.gfile`.
 
 Usage:
 
-  progress = loop.Progress(total_steps, examples_per_step=batch_size)
-  ...
-  progress.update(step)
-  logging.info("step %d loss %.4f %s", step, loss, progress)
+  class MyTrainer(loop.Trainer):
+    def build(self, task): ...          # the graph; returns the model
+    def run_step(self, session, step): ...
+    def evaluate(self, run, step, final): ...
 
-  loop.check_checkpoint_compatible(model_dir, graph, "--num_units, --cell")
-  loop.write_json_atomically(os.path.join(model_dir, "metrics.json"), d)
+  metrics = loop.train(MyTrainer(...), model_dir, total_steps)
 """
 
-import json
 import os
-import tempfile
 import time
 
+from absl import logging
 import numpy as np
 import tensorflow as tf
+
+from . import cluster
+
+EVAL_DIR = "eval"
 
 
 class IncompatibleCheckpointError(ValueError):
@@ -37,14 +46,22 @@ def format_duration(seconds):
 
 
 class Progress(object):
-  """Throughput and ETA over the steps since the last update."""
+  """Throughput and ETA, smoothed over the intervals since the start.
 
-  def __init__(self, total_steps, examples_per_step, clock=time.time):
+  The rate is an exponential moving average of the seconds per step of
+  each interval (weight `smoothing` for the newest), so one slow interval
+  (an evaluation, a checkpoint) moves the ETA a little, not all the way.
+  """
+
+  def __init__(self, total_steps, examples_per_step, clock=time.time,
+               smoothing=0.3):
     self._total_steps = total_steps
     self._examples_per_step = examples_per_step
     self._clock = clock
+    self._smoothing = smoothing
     self._last_time = None
     self._last_step = None
+    self._seconds_per_step = None
     self.examples_per_sec = 0.0
     self.eta_seconds = None
 
@@ -62,9 +79,15 @@ class Progress(object):
     steps = step - self._last_step
     elapsed = now - self._last_time
     if steps > 0 and elapsed > 0:
-      seconds_per_step = elapsed / steps
-      self.examples_per_sec = self._examples_per_step / seconds_per_step
-      self.eta_seconds = seconds_per_step * max(self._total_steps - step, 0)
+      latest = elapsed / steps
+      if self._seconds_per_step is None:
+        self._seconds_per_step = latest
+      else:
+        self._seconds_per_step += self._smoothing * (
+            latest - self._seconds_per_step)
+      self.examples_per_sec = self._examples_per_step / self._seconds_per_step
+      self.eta_seconds = self._seconds_per_step * max(
+          self._total_steps - step, 0)
     self._last_time = now
     self._last_step = step
 
@@ -119,29 +142,6 @@ def check_checkpoint_compatible(model_dir, graph, flags_hint):
   return checkpoint
 
 
-def _json_default(value):
-  """numpy scalars and arrays (as session.run returns them) as JSON."""
-  if isinstance(value, (np.generic, np.ndarray)):
-    return value.tolist()
-  raise TypeError("%r is not JSON serializable" % (value,))
-
-
-def write_json_atomically(path, value):
-  """Writes `value` as JSON to `path` via a temporary file and a rename."""
-  directory = os.path.dirname(os.path.abspath(path))
-  os.makedirs(directory, exist_ok=True)
-  handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=directory)
-  try:
-    with os.fdopen(handle, "w") as f:
-      json.dump(value, f, indent=2, sort_keys=True, default=_json_default)
-      f.write("\n")
-    os.replace(temporary, path)
-  except BaseException:
-    if os.path.exists(temporary):
-      os.remove(temporary)
-    raise
-
-
 def session_config(intra_op_threads=0, inter_op_threads=0):
   """A ConfigProto with the given thread counts (0: TensorFlow decides)."""
   return tf.compat.v1.ConfigProto(
@@ -154,3 +154,212 @@ def scalar_summary(tag, value):
   """A Summary proto with one scalar, for values computed outside the graph."""
   return tf.compat.v1.Summary(
       value=[tf.compat.v1.Summary.Value(tag=tag, simple_value=float(value))])
+
+
+def crossed(previous, step, interval):
+  """Whether a multiple of `interval` is in `(previous, step]`."""
+  return step // interval > previous // interval
+
+
+class Trainer(object):
+  """What a trainer gives `train`: its graph, steps and evaluation.
+
+  Attributes a subclass sets:
+    steps_per_epoch: steps in one pass over the training data.
+    examples_per_step: for the examples/sec figure.
+    graph_flags: the flags that shape the variables (named when a
+      checkpoint in model_dir does not fit).
+    seed: the graph-level random seed.
+  """
+
+  steps_per_epoch = 1
+  examples_per_step = 1
+  graph_flags = ""
+  seed = 1
+
+  def build(self, task):
+    """Builds the training graph in the current graph.
+
+    Returns:
+      An object with `global_step` (the variable) and `hooks` (what the
+      optimizer needs, e.g. for synchronous replicas).
+    """
+    raise NotImplementedError
+
+  def start(self, run, step):
+    """Called when the session is ready at global `step` (also on resume).
+
+    Args:
+      run: `run(fetches, feed_dict=None)` without hooks.
+      step: the global step.
+    """
+
+  def run_step(self, session, step):
+    """Runs one training step; returns `(new_global_step, loss, note)`.
+
+    `note` (a string) follows the loss in the progress line.
+    """
+    raise NotImplementedError
+
+  def evaluate(self, run, step, final):
+    """Evaluates the model of the running session (chief only).
+
+    Args:
+      run: `run(function)` calls `function(raw_session)` without hooks.
+      step: the global step.
+      final: True for the final evaluation.
+
+    Returns:
+      `(entry, summaries, message)`: the history entry (dict), a dict of
+      scalar summaries for `model_dir/eval`, and the log line's text.
+    """
+    raise NotImplementedError
+
+  def evaluate_checkpoint(self, checkpoint, step):
+    """`evaluate` of the model saved in `checkpoint` (the final figures).
+
+    The default builds the training graph afresh, restores `checkpoint`
+    and calls `evaluate`.
+    """
+    with tf.Graph().as_default() as graph:
+      self.build(cluster.Task())
+      saver = tf.compat.v1.train.Saver()
+      with tf.compat.v1.Session(graph=graph) as session:
+        session.run(tf.compat.v1.local_variables_initializer())
+        saver.restore(session, checkpoint)
+        return self.evaluate(lambda function: function(session), step,
+                             final=True)
+
+
+def setup_logging():
+  """TensorFlow's log lines once: through absl's handler, not also its own.
+
+  TensorFlow's logger has its own handler and also propagates to the root
+  logger, where absl's handler prints every line a second time.
+  """
+  logger = tf.get_logger()
+  for handler in list(logger.handlers):
+    logger.removeHandler(handler)
+  logger.propagate = True
+
+
+def _record(history, writer, trainer_output, step, started):
+  entry, summaries, message = trainer_output
+  entry = dict(entry, wall_time_sec=time.time() - started)
+  history.append(entry)
+  for tag, value in summaries.items():
+    if value is not None and np.isfinite(value):
+      writer.add_summary(scalar_summary(tag, value), step)
+  writer.flush()
+  logging.info("step %d (epoch %.2f): %s", step, entry.get("epoch", 0.0),
+               message)
+
+
+def train(trainer, model_dir, total_steps, eval_every=0, log_every=100,
+          save_checkpoint_steps=500, keep_checkpoint_max=5,
+          max_train_seconds=0, config=None, task=None):
+  """Trains (or resumes) `trainer` to `total_steps`; returns the metrics.
+
+  With a distributed `task` (a `cluster.Task`) this process is one worker:
+  only the chief (worker 0) checks the checkpoint, evaluates, checkpoints
+  and writes summaries.
+
+  Args:
+    trainer: a `Trainer`.
+    model_dir: checkpoints and summaries (any `tf.io.gfile` path).
+    total_steps: the global step to stop at.
+    eval_every: evaluate every this many steps (0: every epoch).
+    log_every: log and write training summaries every this many steps.
+    save_checkpoint_steps: checkpoint every this many steps (and at the end).
+    keep_checkpoint_max: checkpoints to keep.
+    max_train_seconds: stop after this many seconds of this run (0: never).
+    config: a `tf.compat.v1.ConfigProto`, or None.
+    task: a `cluster.Task`; default single-process.
+
+  Returns:
+    A dict: `global_step` (of the final checkpoint), `checkpoint`,
+    `steps_this_run`, `examples_per_sec`, `wall_time_sec`, `history` (the
+    evaluation entries; the last one is the final checkpoint's).
+
+  Raises:
+    IncompatibleCheckpointError: if model_dir holds another model's
+      checkpoint (nothing is written then).
+  """
+  task = task or cluster.Task()
+  graph = tf.Graph()
+  history = []
+  with graph.as_default(), tf.compat.v1.device(task.device_setter()):
+    tf.compat.v1.set_random_seed(trainer.seed)
+    model = trainer.build(task)
+    if task.is_chief:
+      check_checkpoint_compatible(model_dir, graph, trainer.graph_flags)
+    scaffold = tf.compat.v1.train.Scaffold(
+        saver=tf.compat.v1.train.Saver(max_to_keep=keep_checkpoint_max))
+    hooks = [tf.compat.v1.train.StopAtStepHook(last_step=total_steps)]
+    hooks += model.hooks
+    eval_writer = (tf.compat.v1.summary.FileWriterCache.get(
+        os.path.join(model_dir, EVAL_DIR)) if task.is_chief else None)
+    progress = Progress(total_steps, trainer.examples_per_step)
+    prefix = task.name + ": " if task.is_distributed else ""
+    eval_interval = eval_every or trainer.steps_per_epoch
+    config = task.session_config(config if config is not None
+                                 else tf.compat.v1.ConfigProto())
+    started = time.time()
+    local_steps = 0
+    with cluster.monitored_session(
+        task, model_dir, scaffold, hooks, config,
+        save_checkpoint_steps=save_checkpoint_steps,
+        save_summaries_steps=log_every, log_step_count_steps=0) as session:
+
+      def raw(function):
+        """Runs `function(raw_session)` without the hooks."""
+        return session.run_step_fn(
+            lambda step_context: function(step_context.session))
+
+      step = raw(lambda s: s.run(model.global_step))
+      if step > 0 and task.is_chief:
+        logging.info("resuming from step %d (epoch %.2f) in %s", step,
+                     step / trainer.steps_per_epoch, model_dir)
+      trainer.start(lambda *a, **k: raw(lambda s: s.run(*a, **k)), step)
+      progress.start(step)
+      while step < total_steps and not session.should_stop():
+        previous = step
+        step, loss, note = trainer.run_step(session, step)
+        local_steps += 1
+        if crossed(previous, step, log_every) or step >= total_steps:
+          progress.update(step)
+          logging.info("%sstep %d/%d (epoch %.2f) loss %.4f%s %s", prefix,
+                       step, total_steps, step / trainer.steps_per_epoch,
+                       loss, note, progress)
+        out_of_time = (max_train_seconds and
+                       time.time() - started >= max_train_seconds)
+        if (task.is_chief and step < total_steps and not out_of_time and
+            crossed(previous, step, eval_interval)):
+          _record(history, eval_writer,
+                  trainer.evaluate(raw, step, final=False), step, started)
+        if out_of_time:
+          logging.info("%sstopping after %.0f s (--max_train_seconds)",
+                       prefix, time.time() - started)
+          break
+    elapsed = time.time() - started
+  checkpoint = None
+  if task.is_chief:
+    # The final figures are those of the final checkpoint: in a cluster,
+    # other workers' last updates may land after this worker's last step.
+    checkpoint = tf.train.latest_checkpoint(model_dir)
+    step = int(tf.train.load_variable(checkpoint, "global_step"))
+    _record(history, eval_writer,
+            trainer.evaluate_checkpoint(checkpoint, step), step, started)
+  return {
+      # Under asynchronous training the checkpoint's name may differ by one
+      # from the global_step saved in it (another worker's update lands
+      # between the two reads); global_step is the saved value, the one a
+      # resume starts from.
+      "checkpoint": checkpoint,
+      "global_step": int(step),
+      "steps_this_run": int(local_steps),
+      "examples_per_sec": (local_steps * trainer.examples_per_step / elapsed
+                           if elapsed > 0 else 0.0),
+      "wall_time_sec": elapsed,
+      "history": history,
+  }

@@ -16,7 +16,7 @@ automatically) with the seed's settings, on all 60,000 training images:
   python -m train.mnist_rnn --dataset=fashion_mnist --epochs=15 \
       --validation_size=0 --model_dir=/tmp/fashion_rnn
 
-Results: see README.md ("MNIST row-LSTM"), each with its command.
+Results, each with its command: docs/results.md.
 
 The model's variables, as TF1 named them (so TF1 checkpoints restore):
   dense/kernel [28, units], dense/bias        the per-row input projection
@@ -27,7 +27,6 @@ The model's variables, as TF1 named them (so TF1 checkpoints restore):
 """
 
 import os
-import time
 
 from absl import app
 from absl import flags
@@ -36,21 +35,35 @@ import numpy as np
 import tensorflow as tf
 
 from tf1seq import export
+from tf1seq import files
 from tf1seq import layers
 from tf1seq import rnn
-from tf1seq import rnn_cell
 from tf1seq import sequence
 from tf1seq.data import mnist
-from train import cluster
-from train import loop
+
+from . import cells
+from . import cluster
+from . import common_flags
+from . import loop
 
 FLAGS = flags.FLAGS
 
+NUM_ROWS = 28
+ROW_SIZE = 28
+NUM_CLASSES = 10
+# The flags that decide the variables' names and shapes.
+GRAPH_FLAGS = "--num_units, --cell, --num_layers, --bidirectional"
+# What metrics.json records of the flags.
+RECORDED_FLAGS = ("batch_size", "learning_rate", "learning_rate_decay",
+                  "num_units", "cell", "num_layers", "bidirectional",
+                  "output_keep_prob", "seed")
+
 
 def define_flags():
-  """Defines the trainer's flags; called under `__main__` only, so that
-  importing the module (tests and benchmarks import every trainer)
-  defines none."""
+  """Defines the trainer's flags (when run, not when imported)."""
+  common_flags.define(num_units=128, num_layers=1, batch_size=128,
+                      learning_rate=0.001, learning_rate_decay=1.0,
+                      cell_names=cells.CELLS, log_every=100)
   flags.DEFINE_enum("dataset", "mnist", ["mnist", "fashion_mnist",
                                          "mnist_sample"],
                     "Data set: full MNIST (local or downloaded), Fashion-MNIST, "
@@ -59,78 +72,17 @@ def define_flags():
   flags.DEFINE_string("data_dir", None,
                       "Directory with the four IDX files; default: the "
                       "dataset's usual places and the download cache.")
-  flags.DEFINE_string("model_dir", None,
-                      "Checkpoints, summaries and metrics.json; a run resumes "
-                      "from the latest checkpoint here.")
-  flags.DEFINE_string("export_dir", None,
-                      "If set, a SavedModel is exported to "
-                      "export_dir/<version>/ at the end.")
-  flags.DEFINE_integer("batch_size", 128, "Examples per training step.")
-  flags.DEFINE_float("learning_rate", 0.001, "Adam's learning rate.")
-  flags.DEFINE_float("learning_rate_decay", 1.0,
-                     "Learning rate factor per epoch (1.0: constant).")
-  flags.DEFINE_integer("num_units", 128, "Units of the projection and cells.")
-  flags.DEFINE_enum("cell", "basic_lstm",
-                    ["basic_lstm", "lstm", "gru", "basic_rnn",
-                     "layer_norm_lstm"], "Recurrent cell.")
-  flags.DEFINE_integer("num_layers", 1, "Stacked recurrent layers.")
   flags.DEFINE_boolean("bidirectional", False,
                        "Read the rows both ways: a forward and a backward "
                        "stack (scopes rnn/fw and rnn/bw, as TF1's "
                        "bidirectional_dynamic_rnn), their final h "
                        "concatenated for the classifier.")
-  flags.DEFINE_float("output_keep_prob", 1.0,
-                     "Keep probability of dropout on each layer's output "
-                     "during training (1.0: none).")
-  flags.DEFINE_integer("epochs", 1, "Epochs to train, if --train_steps is 0.")
-  flags.DEFINE_integer("train_steps", 0,
-                       "Total training steps (overrides --epochs if > 0).")
   flags.DEFINE_integer("validation_size", None,
                        "Training examples held out for validation; default "
                        "5000 (TF1's), at most a tenth of the training set; "
                        "0: train on all of them (no validation figures).")
-  flags.DEFINE_integer("eval_every", 0,
-                       "Evaluate on the validation set every this many steps "
-                       "(0: at the end of every epoch).")
-  flags.DEFINE_integer("log_every", 100, "Log and write summaries every this "
-                       "many steps.")
-  flags.DEFINE_integer("save_checkpoint_steps", 500,
-                       "Checkpoint every this many steps (and at the end).")
-  flags.DEFINE_integer("keep_checkpoint_max", 5, "Checkpoints to keep.")
-  flags.DEFINE_integer("seed", 1, "Seed of initialisation and shuffling.")
-  flags.DEFINE_boolean("xla", True,
-                       "Compile the LSTM time loops with XLA "
-                       "(tf1seq.rnn.set_xla; faster training on CPU); "
-                       "--noxla runs them as plain graph ops. Same "
-                       "values either way.")
-  flags.DEFINE_integer("intra_op_threads", 0,
-                       "Threads inside one op (0: TensorFlow decides).")
-  flags.DEFINE_integer("inter_op_threads", 0,
-                       "Ops run in parallel (0: TensorFlow decides).")
-
-  for _name in ("batch_size", "num_units", "num_layers", "log_every",
-                "save_checkpoint_steps", "keep_checkpoint_max", "epochs"):
-    flags.register_validator(_name, lambda n: n is not None and n > 0,
-                             message="--%s must be positive." % _name)
-  flags.register_validator("learning_rate", lambda x: x > 0,
-                           message="--learning_rate must be positive.")
-  flags.register_validator("learning_rate_decay", lambda x: 0 < x <= 1,
-                           message="--learning_rate_decay must be in (0, 1].")
-  flags.register_validator("output_keep_prob", lambda x: 0 < x <= 1,
-                           message="--output_keep_prob must be in (0, 1].")
-  for _name in ("train_steps", "eval_every", "intra_op_threads",
-                "inter_op_threads"):
-    flags.register_validator(_name, lambda n: n >= 0,
-                             message="--%s must be >= 0." % _name)
   flags.register_validator("validation_size", lambda n: n is None or n >= 0,
                            message="--validation_size must be >= 0.")
-
-
-NUM_ROWS = 28
-ROW_SIZE = 28
-NUM_CLASSES = 10
-# The flags that decide the variables' names and shapes.
-GRAPH_FLAGS = "--num_units, --cell, --num_layers, --bidirectional"
 
 
 class Config(object):
@@ -166,34 +118,9 @@ def test_config():
   return Config(num_units=16, batch_size=32, learning_rate=0.01)
 
 
-_CELLS = {
-    "basic_lstm": rnn_cell.BasicLSTMCell,
-    "lstm": rnn_cell.LSTMCell,
-    "gru": rnn_cell.GRUCell,
-    "basic_rnn": rnn_cell.BasicRNNCell,
-    "layer_norm_lstm": rnn_cell.LayerNormBasicLSTMCell,
-}
-
-
 def _make_cell(config, keep_prob):
-  """The recurrent cell, stacked and with output dropout as configured."""
-  cells = []
-  for _ in range(config.num_layers):
-    cell = _CELLS[config.cell](config.num_units)
-    if config.output_keep_prob < 1:
-      cell = rnn_cell.DropoutWrapper(cell, output_keep_prob=keep_prob)
-    cells.append(cell)
-  return cells[0] if len(cells) == 1 else rnn_cell.MultiRNNCell(cells)
-
-
-def _final_output(state):
-  """The top layer's `h` from a (nested) final state."""
-  if isinstance(state, tuple) and not isinstance(state,
-                                                 rnn_cell.LSTMStateTuple):
-    state = state[-1]
-  if isinstance(state, rnn_cell.LSTMStateTuple):
-    return state.h
-  return state
+  return cells.make_cell(config.cell, config.num_units, config.num_layers,
+                         config.output_keep_prob, keep_prob)
 
 
 def build_logits(images, config, keep_prob=1.0):
@@ -215,15 +142,15 @@ def build_logits(images, config, keep_prob=1.0):
     _, (forward_state, backward_state) = sequence.bidirectional(
         _make_cell(config, keep_prob), _make_cell(config, keep_prob),
         cell_in, return_state=True, scope="rnn")
-    features = tf.concat([_final_output(forward_state),
-                          _final_output(backward_state)], 1)
+    features = tf.concat([cells.final_output(forward_state),
+                          cells.final_output(backward_state)], 1)
   else:
     cell = _make_cell(config, keep_prob)
     initial_state = cell.zero_state(batch_size, tf.float32)
     _, state = rnn.dynamic_rnn(
         cell, cell_in, initial_state=initial_state, time_major=False,
         scope="rnn")
-    features = _final_output(state)
+    features = cells.final_output(state)
   return layers.dense(features, NUM_CLASSES, name="dense_1")
 
 
@@ -318,39 +245,78 @@ def evaluate(session, model, images, labels, batch_size=1000):
   return float(correct / len(images)), float(total_loss / len(images))
 
 
-def evaluate_checkpoint(checkpoint, config, images, labels):
-  """Accuracy and mean loss of the model saved in `checkpoint`."""
-  with tf.Graph().as_default() as graph:
-    model = MNISTModel(config, steps_per_epoch=1)
-    saver = tf.compat.v1.train.Saver()
-    with tf.compat.v1.Session(graph=graph) as session:
-      saver.restore(session, checkpoint)
-      return evaluate(session, model, images, labels)
+class MNISTTrainer(loop.Trainer):
+  """The row-LSTM's part of `loop.train`: graph, feeds and evaluation."""
+
+  graph_flags = GRAPH_FLAGS
+
+  def __init__(self, config, data):
+    self.config = config
+    self.data = data
+    self.steps_per_epoch = data.steps_per_epoch
+    self.examples_per_step = config.batch_size
+    self.seed = config.seed
+    self.model = None
+
+  def build(self, task):
+    self.model = MNISTModel(self.config, self.data.steps_per_epoch, task)
+    return self.model
+
+  def run_step(self, session, step):
+    model = self.model
+    images, labels = self.data.batch(step)
+    loss, accuracy, step = session.run(
+        [model.loss, model.accuracy, model.new_global_step],
+        {model.images: images, model.labels: labels,
+         model.keep_prob: self.config.output_keep_prob})
+    return step, loss, " accuracy %.3f" % accuracy
+
+  def evaluate(self, run, step, final):
+    """Validation figures (and test at epoch ends and at the end).
+
+    With no validation examples (`--validation_size=0`, training on every
+    training example as the original tutorial did) there is no validation
+    figure: the entry has None and no summary is written for it.
+    """
+    data = self.data
+    evaluate_split = lambda split: run(
+        lambda session: evaluate(session, self.model, *split))
+    entry = {"step": int(step), "epoch": step / data.steps_per_epoch,
+             "validation_accuracy": None, "validation_loss": None}
+    summaries = {}
+    message = ""
+    if len(data.validation[0]):
+      accuracy, loss = evaluate_split(data.validation)
+      entry.update(validation_accuracy=accuracy, validation_loss=loss)
+      summaries.update(accuracy=accuracy, loss=loss)
+      message = "validation accuracy %.4f loss %.4f" % (accuracy, loss)
+    if final or step % data.steps_per_epoch == 0:
+      entry["test_accuracy"], entry["test_loss"] = evaluate_split(data.test)
+      summaries.update(test_accuracy=entry["test_accuracy"],
+                       test_loss=entry["test_loss"])
+      message += " test accuracy %.4f" % entry["test_accuracy"]
+    return entry, summaries, message.strip() or "(no validation set)"
 
 
-def _evaluation_entry(step, data, summary_writer, evaluate_split,
-                      final=False):
-  """Evaluates on validation (and test at epoch ends and at the end).
+def train(config, data, model_dir, total_steps, eval_every, log_every,
+          save_checkpoint_steps, keep_checkpoint_max, session_config,
+          task=None):
+  """Trains (or resumes) to `total_steps`; returns the metrics dict.
 
-  With no validation examples (`--validation_size=0`, training on every
-  training example as the seed did) there is no validation figure: the
-  entry has None and no summary is written for it.
+  With a distributed `task`, this process is one worker: only the chief
+  (worker 0) evaluates, checkpoints and writes summaries.
   """
-  entry = {"step": int(step), "epoch": step / data.steps_per_epoch,
-           "validation_accuracy": None, "validation_loss": None}
-  message = ""
-  if len(data.validation[0]):
-    accuracy, loss = evaluate_split(data.validation)
-    entry.update(validation_accuracy=accuracy, validation_loss=loss)
-    summary_writer.add_summary(
-        loop.scalar_summary("validation_accuracy", accuracy), step)
-    message = " validation accuracy %.4f loss %.4f" % (accuracy, loss)
-  if final or step % data.steps_per_epoch == 0:
-    entry["test_accuracy"], entry["test_loss"] = evaluate_split(data.test)
-    message += " test accuracy %.4f" % entry["test_accuracy"]
-  logging.info("step %d (epoch %.2f):%s", step, entry["epoch"],
-               message or " (no validation set)")
-  return entry
+  metrics = loop.train(
+      MNISTTrainer(config, data), model_dir, total_steps,
+      eval_every=eval_every, log_every=log_every,
+      save_checkpoint_steps=save_checkpoint_steps,
+      keep_checkpoint_max=keep_checkpoint_max, config=session_config,
+      task=task)
+  final = metrics["history"][-1] if metrics["history"] else {}
+  metrics.update(test_accuracy=final.get("test_accuracy"),
+                 test_loss=final.get("test_loss"),
+                 validation_accuracy=final.get("validation_accuracy"))
+  return metrics
 
 
 def export_model(checkpoint, config, export_dir):
@@ -393,97 +359,9 @@ def export_model(checkpoint, config, export_dir):
       return export.export_saved_model(export_dir, session, signatures)
 
 
-def train(config, data, model_dir, total_steps, eval_every, log_every,
-          save_checkpoint_steps, keep_checkpoint_max, session_config,
-          task=None):
-  """Trains (or resumes) to `total_steps`; returns the metrics dict.
-
-  With a distributed `task`, this process is one worker: only the chief
-  (worker 0) evaluates, checkpoints and writes summaries.
-  """
-  task = task or cluster.Task()
-  graph = tf.Graph()
-  with graph.as_default(), tf.compat.v1.device(task.device_setter()):
-    tf.compat.v1.set_random_seed(config.seed)
-    model = MNISTModel(config, data.steps_per_epoch, task)
-    if task.is_chief:
-      loop.check_checkpoint_compatible(model_dir, graph, GRAPH_FLAGS)
-    scaffold = tf.compat.v1.train.Scaffold(
-        saver=tf.compat.v1.train.Saver(max_to_keep=keep_checkpoint_max))
-    hooks = [tf.compat.v1.train.StopAtStepHook(last_step=total_steps)]
-    hooks += model.hooks
-    summary_writer = (tf.compat.v1.summary.FileWriterCache.get(model_dir)
-                      if task.is_chief else None)
-    history = []
-    progress = loop.Progress(total_steps, config.batch_size)
-    started = time.time()
-    session_config = task.session_config(session_config)
-    with cluster.monitored_session(
-        task, model_dir, scaffold, hooks, session_config,
-        save_checkpoint_steps=save_checkpoint_steps,
-        save_summaries_steps=log_every,
-        log_step_count_steps=0) as session:
-
-      def raw_run(function):
-        """Runs `function(raw_session)` without the hooks (no summaries)."""
-        return session.run_step_fn(
-            lambda step_context: function(step_context.session))
-
-      def run_evaluation(step):
-        history.append(_evaluation_entry(
-            step, data, summary_writer,
-            lambda split: raw_run(lambda raw: evaluate(raw, model, *split))))
-
-      step = raw_run(lambda raw: raw.run(model.global_step))
-      if step > 0 and task.is_chief:
-        logging.info("resuming from step %d (epoch %.2f) in %s", step,
-                     step / data.steps_per_epoch, model_dir)
-      local_steps = 0  # This process's steps (others' too move global_step).
-      progress.start(step)
-      eval_interval = eval_every or data.steps_per_epoch
-      while step < total_steps and not session.should_stop():
-        images, labels = data.batch(step)
-        feed = {model.images: images, model.labels: labels,
-                model.keep_prob: config.output_keep_prob}
-        loss, accuracy, step = session.run(
-            [model.loss, model.accuracy, model.new_global_step], feed)
-        local_steps += 1
-        if step % log_every == 0 or step == total_steps:
-          progress.update(step)
-          logging.info("%sstep %d/%d loss %.4f accuracy %.3f %s",
-                       "" if not task.is_distributed else task.name + ": ",
-                       step, total_steps, loss, accuracy, progress)
-        if (task.is_chief and step % eval_interval == 0 and
-            step < total_steps):
-          run_evaluation(step)
-    elapsed = time.time() - started
-  if task.is_chief:
-    # The final figures are those of the final checkpoint: in a cluster,
-    # other workers' last updates may land after this worker's last step.
-    checkpoint = tf.train.latest_checkpoint(model_dir)
-    step = int(tf.train.load_variable(checkpoint, "global_step"))
-    history.append(_evaluation_entry(
-        step, data, summary_writer,
-        lambda split: evaluate_checkpoint(checkpoint, config, *split),
-        final=True))
-    summary_writer.flush()
-  trained = local_steps
-  final = history[-1] if history else {}
-  return {
-      "global_step": int(step),
-      "steps_this_run": int(trained),
-      "examples_per_sec": (trained * config.batch_size / elapsed
-                           if elapsed > 0 else 0.0),
-      "wall_time_sec": elapsed,
-      "test_accuracy": final.get("test_accuracy"),
-      "test_loss": final.get("test_loss"),
-      "validation_accuracy": final.get("validation_accuracy"),
-      "history": history,
-  }
-
-
 def main(argv):
   del argv  # Unused.
+  loop.setup_logging()
   rnn.set_xla(FLAGS.xla)
   config = Config.from_flags(FLAGS)
   task = cluster.start(FLAGS)
@@ -517,25 +395,25 @@ def main(argv):
                  "%.0f examples/sec)", task.name, metrics["global_step"],
                  metrics["steps_this_run"], metrics["examples_per_sec"])
     return
-  metrics.update(dataset=FLAGS.dataset, flags={
-      name: FLAGS[name].value for name in (
-          "batch_size", "learning_rate", "learning_rate_decay", "num_units",
-          "cell", "num_layers", "bidirectional", "output_keep_prob",
-          "seed")})
-  if metrics["test_accuracy"] is not None:
-    logging.info("test accuracy %.4f after %d steps (%.0f examples/sec)",
-                 metrics["test_accuracy"], metrics["global_step"],
-                 metrics["examples_per_sec"])
+  metrics.update(dataset=FLAGS.dataset,
+                 flags=common_flags.values(FLAGS, RECORDED_FLAGS))
+  logging.info("test accuracy %.4f after %d steps (%.0f examples/sec)",
+               metrics["test_accuracy"], metrics["global_step"],
+               metrics["examples_per_sec"])
   if FLAGS.export_dir:
-    checkpoint = tf.train.latest_checkpoint(FLAGS.model_dir)
-    metrics["export_path"] = export_model(checkpoint, config,
+    metrics["export_path"] = export_model(metrics["checkpoint"], config,
                                           FLAGS.export_dir)
     logging.info("exported SavedModel to %s", metrics["export_path"])
-  loop.write_json_atomically(os.path.join(FLAGS.model_dir, "metrics.json"),
-                             metrics)
+  files.write_json_atomically(os.path.join(FLAGS.model_dir, "metrics.json"),
+                              metrics)
 
 
-if __name__ == "__main__":
+def run():
+  """The `tf1seq-mnist-rnn` command."""
   define_flags()
   flags.mark_flag_as_required("model_dir")
   app.run(main)
+
+
+if __name__ == "__main__":
+  run()

@@ -39,6 +39,7 @@ Results: see README.md ("Time series (seed 003)"), with the command.
 """
 
 import collections
+import io
 import os
 import sys
 import time
@@ -50,11 +51,14 @@ import numpy as np
 import tensorflow as tf
 
 from tf1seq import conv
-from tf1seq.cells import keras_layout as keras_cells
+from tf1seq import files
 from tf1seq import layers
 from tf1seq import normalization
 from tf1seq import sequence
+from tf1seq.cells import keras_layout as keras_cells
 from tf1seq.data import time_series
+
+from . import loop
 
 FLAGS = flags.FLAGS
 
@@ -289,12 +293,6 @@ class TimeSeriesModel(object):
     self.initializer = tf.compat.v1.global_variables_initializer()
 
 
-def _session_config(config):
-  return tf.compat.v1.ConfigProto(
-      intra_op_parallelism_threads=config.intra_op_threads,
-      inter_op_parallelism_threads=config.inter_op_threads)
-
-
 def evaluate(session, graph_model, x, y, chunk=500):
   """Mean squared error over all of `(x, y)`, and the last-step MSE."""
   fetches = [graph_model.loss]
@@ -387,7 +385,8 @@ def _train(model, config, data, plot_dir, keep_session=False):
   with graph.as_default():
     graph_model = TimeSeriesModel(model, spec.task, spec.learning_rate,
                                   config.seed)
-  session = tf.compat.v1.Session(graph=graph, config=_session_config(config))
+  session = tf.compat.v1.Session(graph=graph, config=loop.session_config(
+      config.intra_op_threads, config.inter_op_threads))
   session.run(graph_model.initializer)
   order_rng = np.random.RandomState(config.seed)
   history = {"loss": [], "val_loss": [], "val_last_step_mse": []}
@@ -492,13 +491,12 @@ def _pyplot():
 
 
 def _save(plt, plot_dir, name):
-  os.makedirs(plot_dir, exist_ok=True)
-  path = os.path.join(plot_dir, name + ".png")
-  temporary = path + ".tmp.png"
+  buffer = io.BytesIO()
   plt.tight_layout()
-  plt.savefig(temporary, format="png", dpi=100)
+  plt.savefig(buffer, format="png", dpi=100)
   plt.close()
-  os.replace(temporary, path)
+  files.write_atomically(os.path.join(plot_dir, name + ".png"),
+                         buffer.getvalue())
 
 
 def _plot_learning_curves(plot_dir, model, history):
@@ -553,6 +551,11 @@ def main(argv):
   sys.stdout.flush()
 
 
-if __name__ == "__main__":
+def run():
+  """The `tf1seq-time-series` command."""
   define_flags()
   app.run(main)
+
+
+if __name__ == "__main__":
+  run()

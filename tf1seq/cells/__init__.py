@@ -1,1 +1,2 @@
-"""TF1's RNN cells, Keras-free: the base, simple, LSTM, block, Keras-layout and wrapper cells (`tf1seq.rnn_cell` re-exports TF1's names)."""
+"""TF1's RNN cells, Keras-free: base, simple, LSTM, block, Keras-layout and
+wrapper cells (`tf1seq.rnn_cell` re-exports TF1's names)."""

@@ -207,3 +207,7 @@ def main(argv=None):
     return 1
   return 0
 
+
+def run():
+  """The `tf1seq-run` command."""
+  sys.exit(main())

@@ -1,1 +1,2 @@
-"""TF1's `tf.contrib`, Keras-free: one module (or package) per `tf.contrib.X` that tf1seq covers."""
+"""TF1's `tf.contrib`, Keras-free: a module (or package) per `tf.contrib.X`
+that tf1seq covers."""

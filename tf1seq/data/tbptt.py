@@ -29,6 +29,8 @@ import collections
 
 import numpy as np
 
+from tf1seq.data import text
+
 
 class Batches(collections.namedtuple(
     "Batches",
@@ -191,3 +193,50 @@ def aligned_batches(arrays, batch_size, num_steps):
   used = batch_size * num_windows * num_steps
   return Batches(cut[0], cut[1], cut[2], lengths[0] - used,
                  lengths[0] // batch_size)
+
+
+def text_batches(corpus, vocab, batch_size, eval_batch_size, num_steps,
+                 validation_fraction, validation_from="end"):
+  """Training and validation `Batches` of a text.
+
+  Args:
+    corpus: the text, or a list of texts (files) in order.
+    vocab: a `Vocabulary` of every character of `corpus`.
+    batch_size, eval_batch_size, num_steps: the windows' shape.
+    validation_fraction: the share held out.
+    validation_from: "end" (the end of the concatenated text) or
+      "each_file" (the end of every text of `corpus`).
+
+  Raises:
+    ValueError: if a part is shorter than one window (`batch_size *
+      num_steps + 1` characters), or has characters not in `vocab`.
+  """
+  pieces = [corpus] if isinstance(corpus, str) else list(corpus)
+  if validation_from == "each_file":
+    piece_ids = [vocab.encode(piece) for piece in pieces]
+    ids = np.concatenate(piece_ids)
+    train_ids, valid_ids = text.split_each_train_validation(
+        piece_ids, validation_fraction)
+  elif validation_from == "end":
+    ids = vocab.encode("".join(pieces))
+    train_ids, valid_ids = text.split_train_validation(ids,
+                                                       validation_fraction)
+  else:
+    raise ValueError("validation_from must be 'end' or 'each_file', got %r"
+                     % (validation_from,))
+  try:
+    train_batches = language_model_batches(train_ids, batch_size,
+                                                 num_steps)
+  except ValueError as e:
+    raise ValueError("the training text (%d characters; %d in all) is too "
+                     "short: %s" % (len(train_ids), len(ids), e)) from None
+  try:
+    valid_batches = language_model_batches(valid_ids, eval_batch_size,
+                                                 num_steps)
+  except ValueError as e:
+    raise ValueError(
+        "the validation text (%d characters, --validation_fraction of %s) "
+        "is too short: %s" % (len(valid_ids), "the text's end" if
+                              validation_from == "end" else "every file's",
+                              e)) from None
+  return train_batches, valid_batches

@@ -14,9 +14,11 @@ Usage:
 import glob
 import json
 import os
-import tempfile
 
 import numpy as np
+import tensorflow as tf
+
+from tf1seq import files
 
 
 def expand_patterns(patterns):
@@ -168,18 +170,8 @@ class Vocabulary(object):
 
   def save(self, path):
     """Writes the vocabulary as JSON to `path` atomically."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=".tmp-vocab-", dir=directory)
-    try:
-      with os.fdopen(handle, "w", encoding="utf-8") as f:
-        json.dump({"characters": self._characters}, f, ensure_ascii=True)
-        f.write("\n")
-      os.replace(temporary, path)
-    except BaseException:
-      if os.path.exists(temporary):
-        os.remove(temporary)
-      raise
+    files.write_atomically(path, json.dumps(
+        {"characters": self._characters}, ensure_ascii=True) + "\n")
 
   @classmethod
   def load(cls, path):
@@ -189,7 +181,7 @@ class Vocabulary(object):
       ValueError: if the file is not such a vocabulary (names the file).
     """
     try:
-      with open(path, encoding="utf-8") as f:
+      with tf.io.gfile.GFile(path) as f:
         characters = json.load(f)["characters"]
       return cls(characters)
     except (ValueError, KeyError, TypeError) as e:
