@@ -39,6 +39,43 @@ def constants():
       init_h=rng.normal(0, 0.5, [BATCH, UNITS]).astype(np.float32))
 
 
+class RecordingCell(tf.nn.rnn_cell.RNNCell):
+  """A GRU whose state also records each step's first input feature.
+
+  The state holds a TensorArray, as an attention cell's alignment history
+  does; beam search reorders it at the end (reorder_tensor_arrays).
+  """
+
+  def __init__(self):
+    super(RecordingCell, self).__init__()
+    self._gru = tf.nn.rnn_cell.GRUCell(3)
+
+  @property
+  def state_size(self):
+    return (self._gru.state_size, tf.TensorShape([]))
+
+  @property
+  def output_size(self):
+    return self._gru.output_size
+
+  def zero_state(self, batch_size, dtype):
+    return (self._gru.zero_state(batch_size, dtype),
+            tf.TensorArray(dtype, size=0, dynamic_size=True,
+                           element_shape=tf.TensorShape([batch_size])))
+
+  def __call__(self, inputs, state, scope=None):
+    gru_state, record = state
+    output, gru_state = self._gru(inputs, gru_state)
+    return output, (gru_state, record.write(record.size(), inputs[:, 0]))
+
+
+def recording_table():
+  """Embedding rows `[id, noise, noise]`: the first feature is the id."""
+  return np.concatenate(
+      [np.arange(5, dtype=np.float32)[:, None],
+       np.random.RandomState(3).normal(size=[5, 2]).astype(np.float32)], 1)
+
+
 def build():
   """Builds every decoder; returns {name: tensor} of the values saved."""
   c = constants()
@@ -126,6 +163,21 @@ def build():
     fetch["multi/gru"] = state.cell_state[0]
     fetch["multi/lstm_c"] = state.cell_state[1].c
     fetch["multi/lengths"] = lengths
+
+    # A TensorArray in the cell state, reordered along the final beams.
+    recording = RecordingCell()
+    decoder = seq2seq.BeamSearchDecoder(
+        recording, tf.constant(recording_table()), tf.constant([0, 2]), 4,
+        recording.zero_state(BATCH * BEAM, tf.float32), BEAM,
+        output_layer=tf.layers.Dense(
+            5, kernel_initializer=tf.random_normal_initializer(
+                stddev=2.0, seed=1)))
+    outputs, state, lengths = seq2seq.dynamic_decode(
+        decoder, maximum_iterations=5, scope="recording")
+    fetch["recording/record"] = state.cell_state[1]
+    fetch["recording/predicted_ids"] = outputs.predicted_ids
+    fetch["recording/parent_ids"] = outputs.beam_search_decoder_output.parent_ids
+    fetch["recording/beam_lengths"] = state.lengths
   return fetch
 
 
@@ -158,7 +210,7 @@ def main():
       session.run(tf.global_variables_initializer())
       values = session.run(fetch)
       saver.save(session, os.path.join(OUT_DIR, "model.ckpt"),
-                 write_meta_graph=False)
+                 write_meta_graph=False, write_state=False)
       variables = sorted((v.op.name, v.shape.as_list())
                          for v in tf.global_variables())
   for name, shape in variables:

@@ -3,9 +3,11 @@
 Beam search keeps the `beam_width` best hypotheses of each batch entry. At
 every step each hypothesis is extended by every word; a hypothesis is
 scored by its summed log-probability divided by the length penalty
-`((5 + length) / 6) ** length_penalty_weight` (Wu et al. 2016; length counts
-the end token), plus, with an attention cell, a coverage penalty. Finished
-hypotheses only extend with the end token at no cost. After the last step
+`((5 + length) / 6) ** length_penalty_weight` (Wu et al. 2016), plus, with
+an attention cell, a coverage penalty. Finished hypotheses only extend with
+the end token at no cost. As in TF1, the step that chooses the end token
+scores it with the length before it, and later steps (and the state's
+`lengths`) count it. After the last step
 `gather_tree` follows the parent pointers to give whole sequences, best
 first. The computation is TensorFlow 1.15's, step for step, so a TF1.15
 checkpoint decodes to the same beams.
@@ -359,8 +361,8 @@ def _beam_search_step(time, logits, next_cell_state, beam_state, batch_size,
                                previously_finished)
   total_probs = tf.expand_dims(beam_state.log_probs, 2) + step_log_probs
 
-  # Every extension of an unfinished beam but the end token adds 1 to the
-  # length (the end token too: it is counted once, below, via the gather).
+  # For scoring, every extension of an unfinished beam adds 1 to its length
+  # except the end token; the lengths kept in the state count it (below).
   vocab_size = (_static_dim(logits.shape, -1) or tf.shape(logits)[-1])
   lengths_to_add = tf.one_hot(
       tf.fill([batch_size, beam_width], end_token), depth=vocab_size,
