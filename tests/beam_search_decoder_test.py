@@ -1,4 +1,4 @@
-"""Tests for tf1seq.contrib.seq2seq's BeamSearchDecoder, tile_batch, gather_tree.
+"""Tests for tf1seq.contrib.seq2seq: BeamSearchDecoder, tile_batch, gather_tree.
 
 Oracles: TensorFlow 1.15's `tf.contrib.seq2seq` (checkpoint and outputs
 from tests/testdata/make_seq2seq_decode_fixtures.py, and its GatherTree
@@ -9,6 +9,7 @@ The module also runs in TF1 behaviour (`disable_v2_behavior`, v1 control
 flow) in a subprocess: `test_tf1_behavior`.
 """
 
+import collections
 import itertools
 import os
 import subprocess
@@ -105,7 +106,7 @@ class Tf115BeamSearchTest(tf.test.TestCase, parameterized.TestCase):
   def test_variable_names_are_tf115s(self):
     self.assertEqual(self.variable_names,
                      [str(n) for n in self.expected["variable_names"]
-                      if not str(n).startswith("recording/")])
+                      if not str(n).startswith(("recording/", "coverage/"))])
 
   @parameterized.parameters("beam", "beam_penalty", "multi")
   def test_matches_tf115(self, run):
@@ -402,6 +403,87 @@ class TensorArrayStateTest(tf.test.TestCase, parameterized.TestCase):
       self.assertNotAllEqual(record, expected["recording/record"])
 
 
+class AttentionWrapperState(collections.namedtuple(
+    "AttentionWrapperState", ("cell_state", "attention", "time",
+                              "alignments", "alignment_history",
+                              "attention_state"))):
+  """The fields of TF1's AttentionWrapperState (what beam search reads)."""
+
+
+class FakeAttentionCell(object):
+  """A GRU with an attention state: alignments = softmax(h @ W).
+
+  As the fixture script's: the smallest cell the coverage penalty applies
+  to, over 4 source positions.
+  """
+
+  def __init__(self):
+    self._gru = rnn_cell.GRUCell(3)
+    self._alignment = layers.Dense(4, use_bias=False, name="alignment")
+
+  @property
+  def state_size(self):
+    return AttentionWrapperState(
+        cell_state=3, attention=3, time=tf.TensorShape([]), alignments=4,
+        alignment_history=(), attention_state=4)
+
+  @property
+  def output_size(self):
+    return 3
+
+  def zero_state(self, batch_size, dtype):
+    return AttentionWrapperState(
+        cell_state=self._gru.zero_state(batch_size, dtype),
+        attention=tf.zeros([batch_size, 3], dtype),
+        time=tf.zeros([], tf.int32),
+        alignments=tf.zeros([batch_size, 4], dtype), alignment_history=(),
+        attention_state=tf.zeros([batch_size, 4], dtype))
+
+  def __call__(self, inputs, state):
+    output, cell_state = self._gru(inputs, state.cell_state)
+    alignments = tf.nn.softmax(self._alignment(output))
+    return output, AttentionWrapperState(
+        cell_state=cell_state, attention=output, time=state.time + 1,
+        alignments=alignments, alignment_history=(),
+        attention_state=alignments)
+
+
+class CoveragePenaltyTest(tf.test.TestCase):
+
+  def test_matches_tf115(self):
+    expected = np.load(os.path.join(DATA, "expected.npz"))
+    with tf.Graph().as_default() as graph:
+      cell = FakeAttentionCell()
+      decoder = seq2seq.BeamSearchDecoder(
+          cell, tf.constant(recording_table()), tf.constant([0, 2]), 4,
+          cell.zero_state(BATCH * BEAM, tf.float32), BEAM,
+          output_layer=layers.Dense(5), length_penalty_weight=0.5,
+          coverage_penalty_weight=0.4)
+      outputs, state, _ = seq2seq.dynamic_decode(
+          decoder, maximum_iterations=5, scope="coverage")
+      self.assertEqual(
+          sorted(v.op.name for v in tf.compat.v1.global_variables()),
+          [str(n) for n in expected["variable_names"]
+           if str(n).startswith("coverage/")])
+      fetch = {
+          "predicted_ids": outputs.predicted_ids,
+          "scores": outputs.beam_search_decoder_output.scores,
+          "accumulated_attention_probs": state.accumulated_attention_probs,
+          "beam_lengths": state.lengths, "log_probs": state.log_probs}
+      with tf.compat.v1.Session(graph=graph) as session:
+        tf.compat.v1.train.Saver().restore(
+            session, os.path.join(DATA, "model.ckpt"))
+        values = session.run(fetch)
+    for key, value in values.items():
+      want = expected["coverage/" + key]
+      if want.dtype.kind == "f":
+        self.assertAllClose(value, want, atol=1e-5, msg=key)
+      else:
+        self.assertAllEqual(value, want, msg=key)
+    # Some beam finished early, so the penalty entered its score.
+    self.assertLess(values["beam_lengths"].min(), 5)
+
+
 class ErrorTest(tf.test.TestCase):
 
   def setUp(self):
@@ -463,7 +545,7 @@ class Tf1BehaviorTest(tf.test.TestCase):
     result = subprocess.run(
         [sys.executable, os.path.abspath(__file__), "Tf115BeamSearchTest",
          "BruteForceTest", "TileAndGatherTest", "TensorArrayStateTest",
-         "ErrorTest"],
+         "CoveragePenaltyTest", "ErrorTest"],
         env=env, capture_output=True, text=True, timeout=300, check=False)
     self.assertEqual(result.returncode, 0, msg=result.stderr[-3000:])
     self.assertRegex(result.stderr, r"\nOK")

@@ -69,6 +69,45 @@ class RecordingCell(tf.nn.rnn_cell.RNNCell):
     return output, (gru_state, record.write(record.size(), inputs[:, 0]))
 
 
+class FakeAttentionCell(tf.nn.rnn_cell.RNNCell):
+  """A GRU with an AttentionWrapperState: alignments = softmax(h @ W).
+
+  The smallest cell beam search's coverage penalty applies to: the
+  alignments over 4 source positions come from the output through a dense
+  layer `alignment` without bias.
+  """
+
+  def __init__(self):
+    super(FakeAttentionCell, self).__init__()
+    self._gru = tf.nn.rnn_cell.GRUCell(3)
+    self._alignment = tf.layers.Dense(4, use_bias=False, name="alignment")
+
+  @property
+  def state_size(self):
+    return seq2seq.AttentionWrapperState(
+        cell_state=3, attention=3, time=tf.TensorShape([]), alignments=4,
+        alignment_history=(), attention_state=4)
+
+  @property
+  def output_size(self):
+    return 3
+
+  def zero_state(self, batch_size, dtype):
+    return seq2seq.AttentionWrapperState(
+        cell_state=self._gru.zero_state(batch_size, dtype),
+        attention=tf.zeros([batch_size, 3], dtype), time=tf.zeros([], tf.int32),
+        alignments=tf.zeros([batch_size, 4], dtype), alignment_history=(),
+        attention_state=tf.zeros([batch_size, 4], dtype))
+
+  def __call__(self, inputs, state, scope=None):
+    output, cell_state = self._gru(inputs, state.cell_state)
+    alignments = tf.nn.softmax(self._alignment(output))
+    return output, seq2seq.AttentionWrapperState(
+        cell_state=cell_state, attention=output, time=state.time + 1,
+        alignments=alignments, alignment_history=(),
+        attention_state=alignments)
+
+
 def recording_table():
   """Embedding rows `[id, noise, noise]`: the first feature is the id."""
   return np.concatenate(
@@ -140,7 +179,8 @@ def build():
       fetch[name + "/scores"] = outputs.beam_search_decoder_output.scores
       fetch[name + "/step_ids"] = (
           outputs.beam_search_decoder_output.predicted_ids)
-      fetch[name + "/parent_ids"] = outputs.beam_search_decoder_output.parent_ids
+      fetch[name + "/parent_ids"] = (
+          outputs.beam_search_decoder_output.parent_ids)
       fetch[name + "/c"] = state.cell_state.c
       fetch[name + "/h"] = state.cell_state.h
       fetch[name + "/log_probs"] = state.log_probs
@@ -176,8 +216,27 @@ def build():
         decoder, maximum_iterations=5, scope="recording")
     fetch["recording/record"] = state.cell_state[1]
     fetch["recording/predicted_ids"] = outputs.predicted_ids
-    fetch["recording/parent_ids"] = outputs.beam_search_decoder_output.parent_ids
+    fetch["recording/parent_ids"] = (
+        outputs.beam_search_decoder_output.parent_ids)
     fetch["recording/beam_lengths"] = state.lengths
+
+    # The coverage penalty (with a length penalty) on an attention state.
+    attention = FakeAttentionCell()
+    decoder = seq2seq.BeamSearchDecoder(
+        attention, tf.constant(recording_table()), tf.constant([0, 2]), 4,
+        attention.zero_state(BATCH * BEAM, tf.float32), BEAM,
+        output_layer=tf.layers.Dense(
+            5, kernel_initializer=tf.random_normal_initializer(
+                stddev=2.0, seed=2)),
+        length_penalty_weight=0.5, coverage_penalty_weight=0.4)
+    outputs, state, lengths = seq2seq.dynamic_decode(
+        decoder, maximum_iterations=5, scope="coverage")
+    fetch["coverage/predicted_ids"] = outputs.predicted_ids
+    fetch["coverage/scores"] = outputs.beam_search_decoder_output.scores
+    fetch["coverage/accumulated_attention_probs"] = (
+        state.accumulated_attention_probs)
+    fetch["coverage/beam_lengths"] = state.lengths
+    fetch["coverage/log_probs"] = state.log_probs
   return fetch
 
 

@@ -499,7 +499,7 @@ class BeamSearchDecoder(decoder.Decoder):
     if self._end_token.shape.ndims != 0:
       raise ValueError("end_token must be a scalar, got shape %s" %
                        self._end_token.shape)
-    helper._check_ids_in_embedding(embedding, start_tokens, "start_tokens")  # pylint: disable=protected-access
+    helper.check_ids_in_embedding(embedding, start_tokens, "start_tokens")
     self._batch_size = tf.size(start_tokens)
     self._initial_cell_state = tf.nest.map_structure(
         self._maybe_split_batch_beams, initial_state, cell.state_size)

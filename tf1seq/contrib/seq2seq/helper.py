@@ -124,7 +124,7 @@ def embedding_lookup_fn(embedding):
   return lookup
 
 
-def _check_ids_in_embedding(embedding, ids, arg_name):
+def check_ids_in_embedding(embedding, ids, arg_name):
   """Raises ValueError if static `ids` are outside a static embedding."""
   if callable(embedding):
     return
@@ -527,7 +527,7 @@ class GreedyEmbeddingHelper(Helper):
     if self._end_token.shape.ndims != 0:
       raise ValueError("end_token must be a scalar, got shape %s" %
                        self._end_token.shape)
-    _check_ids_in_embedding(embedding, self._start_tokens, "start_tokens")
+    check_ids_in_embedding(embedding, self._start_tokens, "start_tokens")
     self._start_inputs = self._embedding_fn(self._start_tokens)
 
   @property
