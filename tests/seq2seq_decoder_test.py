@@ -32,7 +32,8 @@ VOCAB, EMBED, UNITS, BATCH, TIME = 6, 3, 4, 2, 5
 GO, END = 0, 1
 MAX_ITERATIONS = 6
 BASIC_RUNS = ("train", "train_raw", "greedy", "greedy_imputed_time_major",
-              "sample", "scheduled_embedding", "scheduled_output")
+              "sample", "scheduled_embedding", "scheduled_output",
+              "scheduled_aux")
 
 
 def fixture_constants():
@@ -43,6 +44,13 @@ def fixture_constants():
       lengths=np.array([TIME, 3], np.int32),
       init_c=rng.normal(0, 1, [BATCH, UNITS]).astype(np.float32),
       init_h=rng.normal(0, 0.5, [BATCH, UNITS]).astype(np.float32))
+
+
+def aux_constants():
+  """Inputs [BATCH, TIME, 3] and auxiliary inputs [BATCH, TIME, 2]."""
+  rng = np.random.RandomState(8)
+  return (rng.normal(size=[BATCH, TIME, EMBED]).astype(np.float32),
+          rng.normal(size=[BATCH, TIME, 2]).astype(np.float32))
 
 
 def build_basic_decoders():
@@ -85,6 +93,18 @@ def build_basic_decoders():
       inputs, c["lengths"], 0.5, seed=13,
       next_inputs_fn=lambda out: tf.nn.embedding_lookup(
           embedding, tf.argmax(out, -1))), parallel_iterations=1)
+  aux_cell = rnn_cell.GRUCell(EMBED)
+  aux_inputs, aux = aux_constants()
+  helper = seq2seq.ScheduledOutputTrainingHelper(
+      aux_inputs, c["lengths"], 0.5, seed=21, auxiliary_inputs=aux)
+  outputs, state, lengths = seq2seq.dynamic_decode(
+      seq2seq.BasicDecoder(aux_cell, helper,
+                           aux_cell.zero_state(BATCH, tf.float32)),
+      parallel_iterations=1, scope="aux")
+  fetch["scheduled_aux/rnn_output"] = outputs.rnn_output
+  fetch["scheduled_aux/sample_id"] = outputs.sample_id
+  fetch["scheduled_aux/state"] = state
+  fetch["scheduled_aux/lengths"] = lengths
   return fetch
 
 
@@ -110,15 +130,16 @@ class BasicDecoderTest(tf.test.TestCase, parameterized.TestCase):
 
   def test_variable_names_are_tf115s(self):
     tf115_names = [str(n) for n in self.expected["variable_names"]
-                   if str(n).startswith(("decoder/", "embedding"))]
+                   if str(n).startswith(("decoder/", "embedding", "aux/"))]
     self.assertEqual(self.variable_names, tf115_names)
     self.assertIn("decoder/dense/kernel", self.variable_names)
     self.assertIn("decoder/basic_lstm_cell/kernel", self.variable_names)
 
   @parameterized.parameters(*BASIC_RUNS)
   def test_matches_tf115(self, run):
-    for field in ("rnn_output", "sample_id", "c", "h", "lengths"):
-      key = run + "/" + field
+    keys = [k for k in self.expected if k.startswith(run + "/")]
+    self.assertGreaterEqual(len(keys), 4)
+    for key in keys:
       self.assertEqual(self.values[key].shape, self.expected[key].shape,
                        msg=key)
       if self.values[key].dtype.kind == "f":

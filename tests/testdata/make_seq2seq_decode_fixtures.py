@@ -115,6 +115,13 @@ def recording_table():
        np.random.RandomState(3).normal(size=[5, 2]).astype(np.float32)], 1)
 
 
+def aux_constants():
+  """Inputs [BATCH, TIME, 3] and auxiliary inputs [BATCH, TIME, 2]."""
+  rng = np.random.RandomState(8)
+  return (rng.normal(size=[BATCH, TIME, EMBED]).astype(np.float32),
+          rng.normal(size=[BATCH, TIME, 2]).astype(np.float32))
+
+
 def build():
   """Builds every decoder; returns {name: tensor} of the values saved."""
   c = constants()
@@ -167,6 +174,21 @@ def build():
         inputs, c["lengths"], 0.5, seed=13,
         next_inputs_fn=lambda out: tf.nn.embedding_lookup(
             embedding, tf.argmax(out, -1))), parallel_iterations=1)
+
+    # Output feedback with auxiliary inputs: a GRU fed [inputs | aux] or
+    # [its own output | aux] (3 + 2 features).
+    aux_cell = tf.nn.rnn_cell.GRUCell(EMBED)
+    aux_inputs, aux = aux_constants()
+    helper = seq2seq.ScheduledOutputTrainingHelper(
+        aux_inputs, c["lengths"], 0.5, seed=21, auxiliary_inputs=aux)
+    outputs, state, lengths = seq2seq.dynamic_decode(
+        seq2seq.BasicDecoder(aux_cell, helper,
+                             aux_cell.zero_state(BATCH, tf.float32)),
+        parallel_iterations=1, scope="aux")
+    fetch["scheduled_aux/rnn_output"] = outputs.rnn_output
+    fetch["scheduled_aux/sample_id"] = outputs.sample_id
+    fetch["scheduled_aux/state"] = state
+    fetch["scheduled_aux/lengths"] = lengths
 
     for name, penalty in (("beam", 0.0), ("beam_penalty", 0.8)):
       decoder = seq2seq.BeamSearchDecoder(
