@@ -155,7 +155,7 @@ def numpy_log_probs(w, state, token):
 
 
 def all_hypotheses(max_time):
-  """Every sequence beam search can end with: stopped by END or by time."""
+  """Every sequence beam search can end with: ended by END or by time."""
   words = [v for v in range(TINY_VOCAB) if v != TINY_END]
   for length in range(1, max_time + 1):
     for prefix in itertools.product(words, repeat=length - 1):
