@@ -169,9 +169,9 @@ class PatchTest(tf.test.TestCase):
       with self.assertRaisesRegex(AttributeError, r"tf1seq\.conv\.conv1d"):
         tf.compat.v1.layers.conv1d  # pylint: disable=pointless-statement
       with self.assertRaisesRegex(AttributeError,
-                                  r"tf\.contrib\.seq2seq\.BasicDecoder is "
+                                  r"tf\.contrib\.seq2seq\.BasicDecoderV2 is "
                                   r"not covered"):
-        tf.compat.v1.contrib.seq2seq.BasicDecoder  # pylint: disable=pointless-statement
+        tf.compat.v1.contrib.seq2seq.BasicDecoderV2  # pylint: disable=pointless-statement
 
 
 class FreshProcessTest(tf.test.TestCase):

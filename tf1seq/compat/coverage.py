@@ -6,7 +6,8 @@ The one table behind `tf1seq.compat.v1` (tf1seq's own `tf` namespace) and
   nn.rnn_cell      `rnn_cell.TF1_NAMES` (BasicLSTMCell, ..., LSTMStateTuple)
   layers           dense, Dense, dropout, flatten
   contrib.rnn      `contrib_rnn`'s names and `block_cells.LSTMBlockCell`
-  contrib.seq2seq  sequence_loss
+  contrib.seq2seq  `tf1seq.contrib.seq2seq.TF1_NAMES` (decoders, helpers,
+                   beam search, sequence_loss)
   contrib.layers   tf_slim.layers (imported on first use)
   contrib.slim     tf_slim (imported on first use)
   examples.tutorials.mnist.input_data   `tf1seq.data.input_data`
@@ -30,7 +31,7 @@ from tf1seq.cells import block as block_cells
 from tf1seq.contrib import rnn as contrib_rnn
 from tf1seq import layers as _layers
 from tf1seq import rnn_cell
-from tf1seq import seq2seq
+from tf1seq.contrib import seq2seq as contrib_seq2seq
 
 
 class Namespace(types.ModuleType):
@@ -135,7 +136,8 @@ def layers_namespace(name):
 
 CONTRIB_RNN = dict(_public(contrib_rnn),
                    LSTMBlockCell=block_cells.LSTMBlockCell)
-CONTRIB_SEQ2SEQ = {"sequence_loss": seq2seq.sequence_loss}
+CONTRIB_SEQ2SEQ = {name: getattr(contrib_seq2seq, name)
+                   for name in contrib_seq2seq.TF1_NAMES}
 CONTRIB_MODULES = ("layers", "rnn", "seq2seq", "slim")
 
 
@@ -150,9 +152,9 @@ def _contrib_rnn_missing(attr):
 
 
 def _seq2seq_missing(attr):
-  return ("tf.contrib.seq2seq.%s is not covered by tf1seq: of "
-          "tf.contrib.seq2seq it has only sequence_loss (no decoders, "
-          "attention or beam search)." % attr)
+  return ("tf.contrib.seq2seq.%s is not covered by tf1seq; its "
+          "tf.contrib.seq2seq has: %s." % (attr,
+                                           ", ".join(sorted(CONTRIB_SEQ2SEQ))))
 
 
 def _slim_missing(module_name):

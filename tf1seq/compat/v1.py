@@ -6,7 +6,8 @@ back from tf1seq:
   * `nn.rnn_cell.*` (`BasicLSTMCell`, `LSTMCell`, `GRUCell`, ...,
     `MultiRNNCell`, `DropoutWrapper`, `LSTMStateTuple`);
   * `contrib.rnn.*` (the same cells plus `LayerNormBasicLSTMCell`,
-    `LSTMBlockCell`, `static_rnn`), `contrib.seq2seq.sequence_loss`, and
+    `LSTMBlockCell`, `static_rnn`), `contrib.seq2seq` (decoders, helpers,
+    beam search, `sequence_loss`), and
     `contrib.layers` / `contrib.slim` from tf_slim;
   * `layers.dense`, `layers.Dense`, `layers.dropout`, `layers.flatten`.
 
