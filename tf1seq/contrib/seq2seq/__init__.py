@@ -1,0 +1,1 @@
+"""TF1's tf.contrib.seq2seq, Keras-free."""
