@@ -69,6 +69,11 @@ def _static_value(value):
   return None if value is None else int(value)
 
 
+def _shape_string(shape):
+  """`[2, None, 6]` in both TF1 and TF2 behaviour (not `(2, ?, 6)`)."""
+  return "unknown" if shape.ndims is None else str(shape.as_list())
+
+
 def _zeros(size, batch_size, dtype):
   """A `[batch_size, size]` tensor of zeros, static shape where known."""
   zeros = tf.zeros(tf.stack([batch_size, size]), dtype=dtype)
@@ -110,7 +115,8 @@ def _prepare_memory(memory, memory_sequence_length, check_inner_dims_defined):
     for m in tf.nest.flatten(memory):
       if not m.shape[2:].is_fully_defined():
         raise ValueError("memory must be [batch, max_time, ...] with known "
-                         "dimensions after max_time, got shape %s" % m.shape)
+                         "dimensions after max_time, got shape %s" %
+                         _shape_string(m.shape))
   if memory_sequence_length is None:
     return memory
   memory_sequence_length = tf.convert_to_tensor(
@@ -727,7 +733,8 @@ class AttentionWrapperState(
       if not old.shape.is_compatible_with(new.shape):
         raise ValueError(
             "AttentionWrapperState.clone: %s must have the shape of the state "
-            "it replaces, %s, got %s" % (field, old.shape, new.shape))
+            "it replaces, %s, got %s" %
+            (field, _shape_string(old.shape), _shape_string(new.shape)))
       if not new.shape.is_fully_defined():
         new = tf.identity(new)
         new.set_shape(old.shape.merge_with(new.shape))
@@ -783,6 +790,34 @@ def _layer_output_size(layer, input_depth):
   raise TypeError("attention_layer must have an int `units` or a "
                   "compute_output_shape method, got %s" %
                   type(layer).__name__)
+
+
+def _leaves_with_paths(structure, path="state"):
+  """`[(path, leaf)]`, paths like `state.alignments[1]`."""
+  if isinstance(structure, tuple) and hasattr(structure, "_fields"):
+    return [item for field, value in zip(structure._fields, structure)
+            for item in _leaves_with_paths(value, "%s.%s" % (path, field))]
+  if isinstance(structure, (tuple, list)):
+    return [item for i, value in enumerate(structure)
+            for item in _leaves_with_paths(value, "%s[%d]" % (path, i))]
+  return [(path, structure)]
+
+
+def _describe(structure):
+  """`State(cell_state=(5, 5), ...)` or `(Tensor(2, 5), ...)` for messages."""
+  if isinstance(structure, tuple) and hasattr(structure, "_fields"):
+    return "%s(%s)" % (type(structure).__name__, ", ".join(
+        "%s=%s" % (field, _describe(value))
+        for field, value in zip(structure._fields, structure)))
+  if isinstance(structure, (tuple, list)):
+    return "(%s)" % ", ".join(_describe(value) for value in structure)
+  if isinstance(structure, (tf.Tensor, tf.Variable)):
+    if structure.shape.ndims is None:
+      return "Tensor(?)"
+    return "Tensor(%s)" % ", ".join(map(str, structure.shape.as_list()))
+  if isinstance(structure, tf.TensorArray):
+    return "TensorArray"
+  return str(structure)
 
 
 _TILE_HINT = (" Are you using the BeamSearchDecoder? You may need to tile "
@@ -1018,7 +1053,7 @@ class AttentionWrapper(rnn_cell.RNNCell):
               if self._alignment_history else () for a in alignments))
 
   def _check_call_args(self, inputs, state):
-    """Checks the state's type and structure before anything is built."""
+    """Checks the state's type, structure and depths before building."""
     del inputs  # Whatever cell_input_fn takes.
     if not isinstance(state, AttentionWrapperState):
       raise TypeError("Expected state to be instance of AttentionWrapperState."
@@ -1027,18 +1062,24 @@ class AttentionWrapper(rnn_cell.RNNCell):
     try:
       tf.nest.assert_same_structure(expected, state, check_types=False)
     except (ValueError, TypeError):
-      def describe(leaf):
-        if isinstance(leaf, (tf.Tensor, tf.Variable)):
-          return "Tensor%s" % leaf.shape
-        return type(leaf).__name__ if isinstance(leaf, tf.TensorArray) else (
-            str(leaf))
       raise ValueError(
           "state must have the structure of this AttentionWrapper's "
           "state_size (%d attention mechanism(s), alignment_history=%s): "
           "expected %s, got %s" %
           (len(self._attention_mechanisms), self._alignment_history,
-           tf.nest.map_structure(describe, expected),
-           tf.nest.map_structure(describe, state))) from None
+           _describe(expected), _describe(state))) from None
+    for (path, size), (_, tensor) in zip(_leaves_with_paths(expected),
+                                         _leaves_with_paths(state)):
+      if not isinstance(tensor, tf.Tensor) or tensor.shape.ndims is None:
+        continue
+      want = tf.TensorShape(
+          size if isinstance(size, (tf.TensorShape, list)) else
+          [_static_value(size)])
+      got = tensor.shape[1:]
+      if not want.is_compatible_with(got):
+        raise ValueError("%s must have shape [batch, %s], got %s" %
+                         (path, ", ".join(map(str, want.as_list())),
+                          _shape_string(tensor.shape)))
 
   def call(self, inputs, state):
     """One step of the attention-wrapped cell.
