@@ -418,8 +418,8 @@ class V1BehaviorTest(tf.test.TestCase):
     environment["PYTHONPATH"] = os.pathsep.join(
         [root] + [p for p in [environment.get("PYTHONPATH")] if p])
     result = subprocess.run(
-        [sys.executable, os.path.abspath(__file__)], cwd=root, env=environment, capture_output=True, text=True,
-        check=False)
+        [sys.executable, os.path.abspath(__file__)], cwd=root,
+        env=environment, capture_output=True, text=True, check=False)
     self.assertEqual(result.returncode, 0, result.stderr[-4000:])
     ran = re.search(r"Ran (\d+) tests", result.stderr)
     self.assertIsNotNone(ran, result.stderr[-4000:])

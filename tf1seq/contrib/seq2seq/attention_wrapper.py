@@ -129,7 +129,7 @@ def _prepare_memory(memory, memory_sequence_length, check_inner_dims_defined):
     # [batch, time] -> [batch, time, 1, ...] to broadcast over inner dims.
     rank = m.shape.ndims
     extra = (tf.ones([rank - 2], dtype=tf.int32) if rank is not None
-             else tf.ones(tf.rank(m) - 2, dtype=tf.int32))
+             else tf.ones(tf.stack([tf.rank(m) - 2]), dtype=tf.int32))
     return m * tf.reshape(mask, tf.concat([tf.shape(mask), extra], 0))
 
   return tf.nest.map_structure(apply_mask, memory)
