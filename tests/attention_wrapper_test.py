@@ -219,6 +219,44 @@ class ScoreTest(tf.test.TestCase, parameterized.TestCase):
                        -np.inf)
     self.assertAllClose(got, _np_softmax(score), atol=1e-6)
 
+  @parameterized.named_parameters(("recursive", "recursive"),
+                                  ("parallel", "parallel"))
+  def test_bahdanau_monotonic(self, mode):
+    got, memory, query, w = self._alignments(
+        lambda memory, lengths: attention_wrapper.BahdanauMonotonicAttention(
+            4, memory, score_bias_init=-0.5, mode=mode),
+        query_depth=3)
+    prefix = "decoder/bahdanau_monotonic_attention/"
+    self.assertEqual(w[prefix + "attention_score_bias"], -0.5)
+    keys = memory @ w["memory_layer/kernel"]
+    processed = (query @ w[prefix + "query_layer/kernel"])[:, None]
+    score = (w[prefix + "attention_v"] * np.tanh(keys + processed)).sum(-1)
+    p_choose = 1 / (1 + np.exp(-(score - 0.5)))
+    previous = np.eye(5, dtype=np.float32)[[0, 0]]
+    self.assertAllClose(got, _np_monotonic(p_choose, previous), atol=1e-6)
+
+  def test_attention_fn(self):
+    calls = []
+
+    def attention_fn(mechanism, cell_output, attention_state, layer):
+      calls.append(layer)
+      alignments, next_state = mechanism(cell_output, attention_state)
+      return tf.concat([cell_output, cell_output], 1), alignments, next_state
+
+    with tf.Graph().as_default():
+      memory = tf.zeros([2, 5, 6])
+      cell = attention_wrapper.AttentionWrapper(
+          rnn_cell.BasicLSTMCell(5),
+          attention_wrapper.LuongAttention(5, memory),
+          attention_layer_size=10, attention_fn=attention_fn)
+      outputs, state = tf.compat.v1.nn.dynamic_rnn(
+          cell, tf.ones([2, 3, 4]), dtype=tf.float32)
+      with tf.compat.v1.Session() as session:
+        session.run(tf.compat.v1.global_variables_initializer())
+        outputs, h = session.run([outputs, state.cell_state.h])
+    self.assertLen(calls, 1)
+    self.assertAllClose(outputs[:, -1], np.concatenate([h, h], 1))
+
   def test_probability_fn_and_score_mask_value(self):
     captured = []
 
