@@ -2,8 +2,7 @@
 
 The names TensorFlow 1.15's `tf.contrib.seq2seq` exported, Keras-free and
 with TF1's variable names; the modules mirror TF1's
-`tf.contrib.seq2seq.python.ops.<module>` files. Attention
-(`AttentionWrapper` and the mechanisms) lives in `attention_wrapper`.
+`tf.contrib.seq2seq.python.ops.<module>` files.
 
 Usage:
 
@@ -14,6 +13,7 @@ Usage:
 """
 
 from tf1seq import seq2seq as _loss
+from tf1seq.contrib.seq2seq import attention_wrapper
 from tf1seq.contrib.seq2seq import basic_decoder
 from tf1seq.contrib.seq2seq import beam_search_decoder
 from tf1seq.contrib.seq2seq import beam_search_ops
@@ -39,10 +39,18 @@ SampleEmbeddingHelper = helper.SampleEmbeddingHelper
 ScheduledEmbeddingTrainingHelper = helper.ScheduledEmbeddingTrainingHelper
 ScheduledOutputTrainingHelper = helper.ScheduledOutputTrainingHelper
 TrainingHelper = helper.TrainingHelper
+AttentionMechanism = attention_wrapper.AttentionMechanism
+AttentionWrapper = attention_wrapper.AttentionWrapper
+AttentionWrapperState = attention_wrapper.AttentionWrapperState
+BahdanauAttention = attention_wrapper.BahdanauAttention
+BahdanauMonotonicAttention = attention_wrapper.BahdanauMonotonicAttention
+LuongAttention = attention_wrapper.LuongAttention
+LuongMonotonicAttention = attention_wrapper.LuongMonotonicAttention
+hardmax = attention_wrapper.hardmax
+monotonic_attention = attention_wrapper.monotonic_attention
+safe_cumprod = attention_wrapper.safe_cumprod
 
-# The names of TF1's tf.contrib.seq2seq provided here (the attention names,
-# BahdanauAttention ... monotonic_probability_fn, come from
-# attention_wrapper).
+# The names of TF1's tf.contrib.seq2seq provided here.
 TF1_NAMES = (
     "sequence_loss", "Decoder", "dynamic_decode", "BasicDecoder",
     "BasicDecoderOutput", "BeamSearchDecoder", "BeamSearchDecoderOutput",
@@ -50,4 +58,7 @@ TF1_NAMES = (
     "FinalBeamSearchDecoderOutput", "gather_tree", "GreedyEmbeddingHelper",
     "InferenceHelper", "SampleEmbeddingHelper",
     "ScheduledEmbeddingTrainingHelper", "ScheduledOutputTrainingHelper",
-    "TrainingHelper", "tile_batch")
+    "TrainingHelper", "tile_batch", "AttentionMechanism",
+    "AttentionWrapper", "AttentionWrapperState", "BahdanauAttention",
+    "BahdanauMonotonicAttention", "LuongAttention", "LuongMonotonicAttention",
+    "hardmax", "monotonic_attention", "safe_cumprod")
