@@ -1,0 +1,1 @@
+"""TF1's `tf.contrib` modules, Keras-free: one module per `tf.contrib.X`."""
