@@ -50,6 +50,14 @@ def experimental_names():
           if hasattr(_experimental, name)}
 
 
+globals().update(experimental_names())
+
+# The names of TF1.15's tf.contrib.data this module provides.
+__all__ = sorted(set(experimental_names()) | {
+    "batch_and_drop_remainder", "padded_batch_and_drop_remainder",
+    "sliding_window_batch", "sloppy_interleave"})
+
+
 def batch_and_drop_remainder(batch_size):
   """A transformation that batches, dropping a final incomplete batch.
 

@@ -132,6 +132,9 @@ OWN_NAMES = (
     "get_name_scope", "local_variable", "global_variable")
 
 
+__all__ = list(OWN_NAMES + SLIM_NAMES)
+
+
 def __getattr__(name):  # Only called for names not defined above.
   if name in SLIM_NAMES:
     value = getattr(importlib.import_module("tf_slim"), name)

@@ -17,6 +17,17 @@ Usage:
 import tensorflow as tf
 from tensorflow.python.ops import lookup_ops
 
+__all__ = [
+    "FastHashSpec", "HashTable", "HasherSpec", "IdTableWithHashBuckets",
+    "InitializableLookupTableBase", "KeyValueTensorInitializer",
+    "LookupInterface", "MutableDenseHashTable", "MutableHashTable",
+    "StrongHashSpec", "TableInitializerBase", "TextFileIdTableInitializer",
+    "TextFileIndex", "TextFileInitializer", "TextFileStringTableInitializer",
+    "index_table_from_file", "index_table_from_tensor", "index_to_string",
+    "index_to_string_table_from_file", "index_to_string_table_from_tensor",
+    "string_to_index", "string_to_index_table_from_file",
+    "string_to_index_table_from_tensor"]
+
 # TF1.15's tf.contrib.lookup names that lookup_ops defines the same way.
 FastHashSpec = lookup_ops.FastHashSpec
 HashTable = lookup_ops.HashTable
