@@ -159,6 +159,25 @@ class BruteForceTest(tf.test.TestCase, parameterized.TestCase):
             self.assertAllEqual(got_tags[b, :length],
                                 np_best(inputs[b], transitions, length)[0])
 
+  @parameterized.parameters((np.float32, np.int64), (np.float64, np.int32),
+                            (np.float64, np.int64))
+  def test_other_dtypes_match_enumeration(self, float_dtype, int_dtype):
+    inputs, transitions, tags = random_case(13, 2, 3, 3, float_dtype)
+    tags = tags.astype(int_dtype)
+    lengths = np.array([3, 2], int_dtype)
+    with tf.Graph().as_default():
+      n = tf.compat.v1.placeholder(int_dtype, [None])
+      ll, _ = crf.crf_log_likelihood(inputs, tags, n, transitions)
+      decoded, score = crf.crf_decode(inputs, transitions, n)
+      got_ll, got_tags, got_score = run([ll, decoded, score], {n: lengths})
+    self.assertEqual(got_ll.dtype, float_dtype)
+    for b, length in enumerate(lengths):
+      self.assertAllClose(got_ll[b], np_log_likelihood(
+          inputs[b], transitions, tags[b], length), atol=1e-5)
+      best, best_score = np_best(inputs[b], transitions, length)
+      self.assertAllEqual(got_tags[b, :length], best)
+      self.assertAllClose(got_score[b], best_score, atol=1e-5)
+
   def test_padding_tags_are_ignored(self):
     # Tags past a sequence's length (here -1 and 99) are padding.
     inputs, transitions, tags = random_case(2, 2, 4, 3)

@@ -116,13 +116,17 @@ def bucket_batches(lengths, **kwargs):
     sequence = tf.compat.v1.data.make_one_shot_iterator(data).get_next()
     length, (batch,) = training.bucket_by_sequence_length(
         tf.shape(sequence)[0], [sequence], **kwargs)
+    summaries = sorted(
+        op.name for op in tf.compat.v1.get_default_graph().get_operations()
+        if op.type == "ScalarSummary")
     batches = []
     with tf.compat.v1.train.MonitoredSession() as sess:
       while not sess.should_stop():
         got_length, got_batch = sess.run([length, batch])
         batches.append({"lengths": got_length.tolist(),
                         "batch": got_batch.tolist()})
-    return sorted(batches, key=lambda b: b["batch"])
+    return {"batches": sorted(batches, key=lambda b: b["batch"]),
+            "summaries": summaries}
 
 
 class BucketBySequenceLengthTest(tf.test.TestCase):
@@ -133,7 +137,8 @@ class BucketBySequenceLengthTest(tf.test.TestCase):
         fixture["lengths"], batch_size=fixture["batch_size"],
         bucket_boundaries=fixture["bucket_boundaries"], dynamic_pad=True,
         allow_smaller_final_batch=True)
-    self.assertEqual(batches, fixture["batches"])
+    self.assertEqual(batches["batches"], fixture["batches"])
+    self.assertEqual(batches["summaries"], fixture["summaries"])
 
   def test_full_batches_only_and_a_dictionary(self):
     with tf.Graph().as_default():
@@ -196,6 +201,24 @@ class BucketBySequenceLengthTest(tf.test.TestCase):
                                            bucket_capacities=[1])
 
 
+class CheckpointWaitTest(tf.test.TestCase):
+
+  def test_wait_for_new_checkpoint(self):
+    directory = self.create_tempdir().full_path
+    self.assertIsNone(training.wait_for_new_checkpoint(
+        directory, seconds_to_sleep=0.01, timeout=0.05))
+    with tf.Graph().as_default():
+      tf.compat.v1.Variable(1.0, name="v")
+      with tf.compat.v1.Session() as sess:
+        sess.run(tf.compat.v1.global_variables_initializer())
+        path = tf.compat.v1.train.Saver().save(
+            sess, os.path.join(directory, "model.ckpt"), global_step=3)
+    self.assertEqual(training.wait_for_new_checkpoint(directory, timeout=1),
+                     path)
+    self.assertIsNone(training.wait_for_new_checkpoint(
+        directory, path, seconds_to_sleep=0.01, timeout=0.05))
+
+
 class V1BehaviorTest(tf.test.TestCase):
 
   def test_bucketing_with_v2_behavior_disabled(self):
@@ -210,7 +233,8 @@ class V1BehaviorTest(tf.test.TestCase):
         "    fixture['lengths'], batch_size=fixture['batch_size'],\n"
         "    bucket_boundaries=fixture['bucket_boundaries'],\n"
         "    dynamic_pad=True, allow_smaller_final_batch=True)\n"
-        "sys.exit(0 if got == fixture['batches'] else 1)\n" % HERE)
+        "sys.exit(0 if got['batches'] == fixture['batches'] else 1)\n" %
+        HERE)
     root = os.path.dirname(HERE)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         [root, os.environ.get("PYTHONPATH", "")]))

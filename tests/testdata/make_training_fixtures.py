@@ -158,6 +158,8 @@ def bucket_table():
         tf.shape(sequence)[0], [sequence], batch_size=2,
         bucket_boundaries=[3, 6], dynamic_pad=True,
         allow_smaller_final_batch=True)
+    summaries = sorted(op.name for op in tf.get_default_graph().get_operations()
+                       if op.type == "ScalarSummary")
     batches = []
     with tf.compat.v1.train.MonitoredSession() as sess:
       while not sess.should_stop():
@@ -165,7 +167,8 @@ def bucket_table():
         batches.append({"lengths": got_length.tolist(),
                         "batch": got_batch.tolist()})
   return {"lengths": LENGTHS, "batch_size": 2, "bucket_boundaries": [3, 6],
-          "batches": sorted(batches, key=lambda b: b["batch"])}
+          "batches": sorted(batches, key=lambda b: b["batch"]),
+          "summaries": summaries}
 
 
 def main():

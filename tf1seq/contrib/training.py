@@ -572,6 +572,13 @@ def bucket(tensors,
         cancel_op=tf.group(*[q.close(cancel_pending_enqueues=True)
                              for q in bucket_queues]),
         queue_closed_exception_types=closed))
+    # TF1's summaries, names included (each bucket's reports the top queue).
+    top_size = tf.cast(top_queue.size(), tf.float32)
+    for queue in bucket_queues:
+      tf.compat.v1.summary.scalar("bucket/%s/size" % queue.name, top_size)
+    tf.compat.v1.summary.scalar(
+        "bucket/%s/fraction_of_%d_full" % (top_queue.name, capacity),
+        top_size * (1. / capacity))
     dequeued = top_queue.dequeue(name="dequeue_top")
     return dequeued[0], _as_original_type(tensors, dequeued[1:])
 
