@@ -2,9 +2,10 @@
 
 Oracles: enumeration of every tag sequence in numpy (scores, log-partition,
 likelihood, best path), central finite differences of that enumeration
-(gradients, float64), and tests/testdata/crf/crf.npz written by TensorFlow
-1.15's tf.contrib.crf (tests/testdata/make_crf_fixtures.py). The same tests
-run once more in a subprocess after `tf.compat.v1.disable_v2_behavior()`.
+(gradients, float64), and tests/testdata/crf/ written by TensorFlow 1.15's
+tf.contrib.crf (tests/testdata/make_crf_fixtures.py): values, and a dense
+layer and CRF whose checkpoint TF1.15 saved. The same tests run once more in
+a subprocess after `tf.compat.v1.disable_v2_behavior()`.
 """
 
 import itertools
@@ -17,6 +18,7 @@ from absl.testing import parameterized
 import numpy as np
 import tensorflow as tf
 
+from tf1seq import layers
 from tf1seq.contrib import crf
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -267,6 +269,29 @@ class Tf115FixtureTest(tf.test.TestCase, parameterized.TestCase):
         path, score = crf.viterbi_decode(inputs[b, :length], transitions)
         self.assertAllEqual(path, f("viterbi_%d" % b))
         self.assertAllClose(score, f("viterbi_score_%d" % b), atol=1e-5)
+
+  def test_restores_tf115_tagger_checkpoint(self):
+    data = np.load(FIXTURES)
+    f = lambda key: data["tagger_" + key]
+    with tf.Graph().as_default():
+      x = tf.compat.v1.placeholder(tf.float32, [None, None, 5])
+      y = tf.compat.v1.placeholder(tf.int32, [None, None])
+      n = tf.compat.v1.placeholder(tf.int32, [None])
+      with tf.compat.v1.variable_scope("tagger"):
+        scores = layers.dense(x, 3)
+        ll, transitions = crf.crf_log_likelihood(scores, y, n)
+      decoded, best = crf.crf_decode(scores, transitions, n)
+      self.assertEqual(
+          sorted(v.op.name for v in tf.compat.v1.global_variables()),
+          f("variable_names").tolist())
+      with tf.compat.v1.Session() as sess:
+        tf.compat.v1.train.Saver().restore(
+            sess, os.path.join(os.path.dirname(FIXTURES), "tagger.ckpt"))
+        got = sess.run([ll, decoded, best], {
+            x: f("features"), y: f("tags"), n: f("lengths")})
+    self.assertAllClose(got[0], f("ll"), atol=1e-5)
+    self.assertAllEqual(got[1], f("decoded"))
+    self.assertAllClose(got[2], f("best"), atol=1e-5)
 
   def test_created_transitions_variable_matches_tf115(self):
     data = np.load(FIXTURES)

@@ -1,4 +1,4 @@
-"""Writes tests/testdata/crf/crf.npz: TensorFlow 1.15's tf.contrib.crf values.
+"""Writes tests/testdata/crf/: TensorFlow 1.15's tf.contrib.crf values.
 
 Run with TensorFlow 1.15 (it has tf.contrib):
 
@@ -7,7 +7,9 @@ Run with TensorFlow 1.15 (it has tf.contrib):
 Each case `<name>_*` holds the inputs (fixed seed) and what TF1.15's
 tf.contrib.crf computed from them: sequence, unary and binary scores, the
 log-partition, the log-likelihood and its gradients, the multi-tag score,
-crf_decode's tags and scores, and viterbi_decode's per sequence.
+crf_decode's tags and scores, and viterbi_decode's per sequence. `tagger_*`
+are the outputs of a dense layer and a CRF whose variables TF1.15 saved to
+tagger.ckpt.
 """
 
 import os
@@ -71,6 +73,34 @@ def case(rng, name, batch, max_len, num_tags, lengths):
   return {"%s_%s" % (name, k): v for k, v in out.items()}
 
 
+def tagger_checkpoint(rng):
+  """A dense layer and a CRF, saved to crf/tagger.ckpt; its outputs."""
+  features = rng.normal(size=(3, 4, 5)).astype(np.float32)
+  tags = rng.randint(0, 3, size=(3, 4)).astype(np.int32)
+  lengths = np.array([4, 2, 3], np.int32)
+  with tf.Graph().as_default():
+    tf.set_random_seed(5)
+    x = tf.placeholder(tf.float32, [None, None, 5])
+    y = tf.placeholder(tf.int32, [None, None])
+    n = tf.placeholder(tf.int32, [None])
+    with tf.variable_scope("tagger"):
+      scores = tf.layers.dense(x, 3)
+      ll, transitions = crf.crf_log_likelihood(scores, y, n)
+    decoded, best = crf.crf_decode(scores, transitions, n)
+    with tf.Session() as sess:
+      sess.run(tf.global_variables_initializer())
+      out = dict(zip(("ll", "decoded", "best"),
+                     sess.run([ll, decoded, best], {x: features, y: tags,
+                                                    n: lengths})))
+      tf.train.Saver().save(sess, os.path.join(os.path.dirname(OUT),
+                                               "tagger.ckpt"),
+                            write_meta_graph=False, write_state=False)
+    names = sorted(v.op.name for v in tf.global_variables())
+  out.update(features=features, tags=tags, lengths=lengths,
+             variable_names=np.array(names))
+  return {"tagger_" + k: v for k, v in out.items()}
+
+
 def main():
   rng = np.random.RandomState(1234)
   arrays = {}
@@ -85,6 +115,7 @@ def main():
     arrays["created_variable_name"] = np.array(variable.name)
     arrays["created_variable_shape"] = np.array(variable.shape.as_list())
   os.makedirs(os.path.dirname(OUT), exist_ok=True)
+  arrays.update(tagger_checkpoint(rng))
   np.savez(OUT, **arrays)
   print("wrote %s (%d arrays)" % (OUT, len(arrays)))
 
