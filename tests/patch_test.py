@@ -144,14 +144,15 @@ class PatchTest(tf.test.TestCase):
     with tf1seq.patch():
       with self.assertRaisesRegex(
           ImportError, r"^tf\.contrib\.foo is not covered by tf1seq; "
-          r"tf1seq's tf\.contrib has: layers, rnn, seq2seq, slim\.$"):
+          r"tf1seq's tf\.contrib has: crf, data, framework, layers, learn, "
+          r"lookup, rnn, seq2seq, slim, training\.$"):
         importlib.import_module("tensorflow.contrib.foo")
       with self.assertRaisesRegex(ImportError,
                                   r"tf\.contrib\.cudnn_rnn is not covered"):
         exec("from tensorflow.contrib import cudnn_rnn", {})  # pylint: disable=exec-used
       with self.assertRaisesRegex(AttributeError,
-                                  r"tf\.contrib\.learn is not covered"):
-        tf.compat.v1.contrib.learn  # pylint: disable=pointless-statement
+                                  r"tf\.contrib\.keras is not covered"):
+        tf.compat.v1.contrib.keras  # pylint: disable=pointless-statement
       with self.assertRaisesRegex(
           ImportError, r"tf\.contrib\.rnn\.GRUBlockCell is not covered"):
         exec("from tensorflow.contrib.rnn import GRUBlockCell", {})  # pylint: disable=exec-used

@@ -238,8 +238,8 @@ class RunScriptTest(tf.test.TestCase):
               "estimator = tf.contrib.learn.Estimator\n")
     result = tf1seq_run(["old.py"], workdir)
     self.assertEqual(result.returncode, 1)
-    self.assertIn("AttributeError: tf.contrib.learn is not covered by tf1seq",
-                  result.stderr)
+    self.assertIn("AttributeError: tf.contrib.learn.Estimator is not covered "
+                  "by tf1seq", result.stderr)
 
 
 class ReportTest(tf.test.TestCase):

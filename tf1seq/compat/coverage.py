@@ -10,18 +10,23 @@ The one table behind `tf1seq.compat.v1` (tf1seq's own `tf` namespace) and
                    beam search, sequence_loss)
   contrib.layers   tf_slim.layers (imported on first use)
   contrib.slim     tf_slim (imported on first use)
+  contrib.crf, contrib.data, contrib.framework, contrib.lookup,
+  contrib.training  `tf1seq.contrib.<name>.__all__` (imported on first use)
+  contrib.learn    ModeKeys and preprocessing (`tf1seq.contrib.learn`)
   examples.tutorials.mnist.input_data   `tf1seq.data.input_data`
 
 Any other name in these namespaces raises an AttributeError that names the
 symbol and what to use instead. Building a namespace imports nothing heavy:
-tf_slim is imported when `contrib.layers` or `contrib.slim` is first used.
+tf_slim is imported when `contrib.layers` or `contrib.slim` is first used,
+a `tf1seq.contrib` module when its namespace is.
 
 Usage:
 
   from tf1seq.compat import coverage
   contrib = coverage.contrib_namespace("tensorflow.contrib")
   contrib.rnn.LSTMBlockCell      # tf1seq.cells.block.LSTMBlockCell
-  contrib.learn                  # AttributeError: tf.contrib.learn is not ...
+  contrib.crf.crf_log_likelihood # tf1seq.contrib.crf.crf_log_likelihood
+  contrib.keras                  # AttributeError: tf.contrib.keras is not ...
 """
 
 import importlib
@@ -138,7 +143,8 @@ CONTRIB_RNN = dict(_public(contrib_rnn),
                    LSTMBlockCell=block_cells.LSTMBlockCell)
 CONTRIB_SEQ2SEQ = {name: getattr(contrib_seq2seq, name)
                    for name in contrib_seq2seq.TF1_NAMES}
-CONTRIB_MODULES = ("layers", "rnn", "seq2seq", "slim")
+CONTRIB_MODULES = ("crf", "data", "framework", "layers", "learn", "lookup",
+                   "rnn", "seq2seq", "slim", "training")
 
 
 def _contrib_missing(attr):
@@ -169,18 +175,60 @@ def _slim(name, module_name, tf_name):
                            missing=_slim_missing(tf_name))
 
 
+def _names_missing(tf_name, names):
+  def missing(attr):
+    return ("%s.%s is not covered by tf1seq; its %s has: %s." %
+            (tf_name, attr, tf_name, ", ".join(sorted(names))))
+  return missing
+
+
+def _tf1seq_contrib(name, module_name, tf_name):
+  """A lazy namespace of `tf1seq.contrib.<module>`'s `__all__`.
+
+  Names the module lists in `SLIM_NAMES` (tf_slim's) resolve on first use.
+  """
+  def build():
+    module = importlib.import_module(module_name)
+    slim_names = set(getattr(module, "SLIM_NAMES", ()))
+    names = {n: getattr(module, n) for n in module.__all__
+             if n not in slim_names}
+    lazy = {n: (lambda n=n: getattr(module, n)) for n in slim_names}
+    return Namespace(name, None, names, lazy=lazy,
+                     missing=_names_missing(tf_name, module.__all__))
+  return build
+
+
+def _learn(name):
+  """`tf.contrib.learn`: ModeKeys and preprocessing (tf1seq.contrib.learn)."""
+  def build():
+    learn = importlib.import_module("tf1seq.contrib.learn")
+    names = {n: getattr(learn, n) for n in learn.__all__ if n != "ModeKeys"}
+    preprocessing = Namespace(
+        name + ".preprocessing", None, names,
+        missing=_names_missing("tf.contrib.learn.preprocessing", names))
+    own = {"ModeKeys": learn.ModeKeys, "preprocessing": preprocessing}
+    return Namespace(name, None, own,
+                     missing=_names_missing("tf.contrib.learn", own))
+  return build
+
+
 def contrib_namespace(name):
   """TF1's `tf.contrib` as far as tf1seq covers it (see the module doc)."""
+  lazy = {module: _tf1seq_contrib(name + "." + module,
+                                  "tf1seq.contrib." + module,
+                                  "tf.contrib." + module)
+          for module in ("crf", "data", "framework", "lookup", "training")}
+  lazy.update(
+      layers=_slim(name + ".layers", "tf_slim.layers", "tf.contrib.layers"),
+      slim=_slim(name + ".slim", "tf_slim", "tf.contrib.slim"),
+      learn=_learn(name + ".learn"))
   return Namespace(
       name, None,
       {"rnn": Namespace(name + ".rnn", None, CONTRIB_RNN,
                         missing=_contrib_rnn_missing),
        "seq2seq": Namespace(name + ".seq2seq", None, CONTRIB_SEQ2SEQ,
                             missing=_seq2seq_missing)},
-      lazy={"layers": _slim(name + ".layers", "tf_slim.layers",
-                            "tf.contrib.layers"),
-            "slim": _slim(name + ".slim", "tf_slim", "tf.contrib.slim")},
-      missing=_contrib_missing)
+      lazy=lazy, missing=_contrib_missing)
 
 
 # -- examples ---------------------------------------------------------------
