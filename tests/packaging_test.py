@@ -35,6 +35,21 @@ class InstalledPackageTest(tf.test.TestCase):
         [os.path.join(cls.venv, "bin", "pip"), "install", "-q", "--no-deps",
          "--no-build-isolation", ROOT], check=True, cwd=cls.workdir)
 
+  def test_every_package_is_installed(self):
+    packages = sorted(
+        os.path.relpath(directory, ROOT).replace(os.sep, ".")
+        for directory, _, names in os.walk(os.path.join(ROOT, "tf1seq"))
+        if "__init__.py" in names)
+    result = subprocess.run(
+        [os.path.join(self.venv, "bin", "python"), "-c",
+         "import importlib, sys\n"
+         "for name in sys.argv[1:]:\n"
+         "  print(importlib.import_module(name).__file__)"] + packages,
+        cwd=self.workdir, capture_output=True, text=True, timeout=300)
+    self.assertEqual(result.returncode, 0, result.stderr[-3000:])
+    for line in result.stdout.split():
+      self.assertStartsWith(line, self.venv)
+
   def test_console_scripts_are_installed(self):
     for name in ("tf1seq-run", "tf1seq-mnist-rnn", "tf1seq-char-lm",
                  "tf1seq-time-series", "tf1seq-echo", "tf1seq-launch-local"):
