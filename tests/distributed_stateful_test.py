@@ -13,6 +13,7 @@ import sys
 import tensorflow as tf
 
 from train import cluster
+from train import char_lm_model
 from train import launch_local
 from train import stateful_seq
 
@@ -51,9 +52,9 @@ class PlacementTest(tf.test.TestCase):
   def test_state_variables_stay_on_the_worker(self):
     task = cluster.Task(["127.0.0.1:1"], ["127.0.0.1:2", "127.0.0.1:3"],
                         "worker", 1)
-    config = stateful_seq.test_config(11, state_mode="variable")
+    config = char_lm_model.test_config(11, state_mode="variable")
     with tf.Graph().as_default(), tf.compat.v1.device(task.device_setter()):
-      stateful_seq.build_models(config, 10, task)
+      char_lm_model.build_models(config, 10, task)
       global_devices = {v.device for v in tf.compat.v1.global_variables()}
       local_devices = {v.device for v in tf.compat.v1.local_variables()}
     self.assertEqual(global_devices, {"/job:ps/task:0"})

@@ -59,7 +59,7 @@ np.savez(out_file, logits=np.concatenate(logits, 1),
 class ModelTest(tf.test.TestCase):
 
   def test_variable_names_and_shapes(self):
-    config = stateful_seq.test_config(11, state_mode="variable")
+    config = char_lm_model.test_config(11, state_mode="variable")
     with tf.Graph().as_default():
       char_lm_model.build_models(config)
       shapes = {v.op.name: v.shape.as_list()
@@ -91,7 +91,7 @@ class TrainTest(tf.test.TestCase, parameterized.TestCase):
   def test_feed_and_variable_modes_train_identically(self):
     results = {}
     for mode in ("feed", "variable", "stateless"):
-      config = stateful_seq.test_config(1, state_mode=mode)
+      config = char_lm_model.test_config(1, state_mode=mode)
       vocab, (train_batches, valid_batches) = self._text_batches(config)
       config.vocab_size = vocab.size
       metrics = stateful_seq.train(
@@ -108,7 +108,7 @@ class TrainTest(tf.test.TestCase, parameterized.TestCase):
     for mode in ("feed", "stateless"):
       vocab, train_batches, valid_batches = long_memory.long_memory_batches(
           16, 16, 6, 64, seed=1)
-      config = stateful_seq.Config(
+      config = char_lm_model.Config(
           vocab.size, num_units=32, num_layers=1, embedding_size=8,
           num_steps=6, batch_size=16, learning_rate=0.01,
           learning_rate_decay=1.0, state_mode=mode)
@@ -172,7 +172,7 @@ class MainTest(tf.test.TestCase):
                                                 "vocab.json")))
 
     # The full-sequence graph from the checkpoint.
-    config = stateful_seq.Config(vocab.size, **{
+    config = char_lm_model.Config(vocab.size, **{
         k: v for k, v in FLAGS_OF_TINY_MODEL.items()
         if k in ("num_units", "num_layers", "embedding_size")})
     ids = np.stack([vocab.encode("It was the best"),
@@ -243,7 +243,7 @@ class MainTest(tf.test.TestCase):
     before = sorted(os.listdir(model_dir))
     results = char_lm_eval.evaluate_text_files(
         model_dir, [valid_file, other_file],
-        lambda size: stateful_seq.Config(size, **{
+        lambda size: char_lm_model.Config(size, **{
             k: v for k, v in FLAGS_OF_TINY_MODEL.items()
             if k in ("num_units", "num_layers", "embedding_size",
                      "num_steps", "batch_size")}))
@@ -299,7 +299,7 @@ class MainTest(tf.test.TestCase):
     self.assertIn(TEXT[-len(TEXT) // 10:], valid_text)
     [result] = char_lm_eval.evaluate_text_files(
         model_dir, [self._text_file(valid_text, name="valid.txt")],
-        lambda size: stateful_seq.Config(size, **{
+        lambda size: char_lm_model.Config(size, **{
             k: v for k, v in FLAGS_OF_TINY_MODEL.items()
             if k in ("num_units", "num_layers", "embedding_size",
                      "num_steps", "batch_size")}))

@@ -26,6 +26,55 @@ from . import cluster
 LOG2 = math.log(2.0)
 
 
+class Config(object):
+  """Model and training settings; model code reads these, never FLAGS."""
+
+  def __init__(self, vocab_size, num_units=256, num_layers=2,
+               cell="basic_lstm", embedding_size=64, num_steps=100,
+               batch_size=64, eval_batch_size=None, output_keep_prob=1.0,
+               optimizer="adam", learning_rate=0.002,
+               learning_rate_decay=0.95, max_grad_norm=5.0,
+               state_mode="feed", seed=1):
+    self.vocab_size = vocab_size
+    self.num_units = num_units
+    self.num_layers = num_layers
+    self.cell = cell
+    self.embedding_size = embedding_size
+    self.num_steps = num_steps
+    self.batch_size = batch_size
+    self.eval_batch_size = eval_batch_size or batch_size
+    self.output_keep_prob = output_keep_prob
+    self.optimizer = optimizer
+    self.learning_rate = learning_rate
+    self.learning_rate_decay = learning_rate_decay
+    self.max_grad_norm = max_grad_norm
+    self.state_mode = state_mode
+    self.seed = seed
+
+  @classmethod
+  def from_flags(cls, flag_values, vocab_size):
+    return cls(vocab_size=vocab_size, num_units=flag_values.num_units,
+               num_layers=flag_values.num_layers, cell=flag_values.cell,
+               embedding_size=flag_values.embedding_size,
+               num_steps=flag_values.num_steps,
+               batch_size=flag_values.batch_size,
+               eval_batch_size=flag_values.eval_batch_size,
+               output_keep_prob=flag_values.output_keep_prob,
+               optimizer=flag_values.optimizer,
+               learning_rate=flag_values.learning_rate,
+               learning_rate_decay=flag_values.learning_rate_decay,
+               max_grad_norm=flag_values.max_grad_norm,
+               state_mode=flag_values.state_mode, seed=flag_values.seed)
+
+
+def test_config(vocab_size, **overrides):
+  """A tiny model for tests."""
+  settings = dict(num_units=16, num_layers=2, embedding_size=8, num_steps=5,
+                  batch_size=4, learning_rate=0.01, learning_rate_decay=1.0)
+  settings.update(overrides)
+  return Config(vocab_size, **settings)
+
+
 def make_cell(config, keep_prob):
   """The stack of cells, with output dropout if configured."""
   return cells.make_cell(config.cell, config.num_units, config.num_layers,

@@ -12,6 +12,7 @@ Usage:
     flags.DEFINE_integer("num_steps", 100, "...")
 """
 
+from absl import app
 from absl import flags
 
 from . import cells
@@ -109,3 +110,9 @@ def values(flag_values, names):
   """`{name: value}` of the named flags, for metrics.json."""
   return {name: flag_values[name].value for name in names}
 
+
+def run(define_flags, main):
+  """A trainer's command: its flags, `--model_dir` required, `main`."""
+  define_flags()
+  flags.mark_flag_as_required("model_dir")
+  app.run(main)

@@ -24,6 +24,9 @@ from absl import logging
 import numpy as np
 import tensorflow as tf
 
+from tf1seq import files
+from tf1seq import rnn
+
 from . import cluster
 
 EVAL_DIR = "eval"
@@ -243,6 +246,43 @@ def setup_logging():
   logger.propagate = True
 
 
+def start_process(flag_values):
+  """A trainer process's start: logging, `--xla`, its cluster task.
+
+  Returns:
+    The `cluster.Task`, or None in a parameter server (which has served
+    and ended).
+  """
+  setup_logging()
+  rnn.set_xla(flag_values.xla)
+  return cluster.start(flag_values)
+
+
+def worker_finished(task, metrics):
+  """Logs a non-chief worker's end; True if this process is one."""
+  if task.is_chief:
+    return False
+  logging.info("%s finished at global step %d (%d steps by this worker, "
+               "%.0f examples/sec)", task.name, metrics["global_step"],
+               metrics["steps_this_run"], metrics["examples_per_sec"])
+  return True
+
+
+def finish(model_dir, metrics, export=None):
+  """The chief's end: the export (`export()` returns its path), metrics.json.
+
+  Args:
+    model_dir: where metrics.json goes.
+    metrics: the run's metrics; `export_path` is added.
+    export: None, or a function exporting the final checkpoint.
+  """
+  if export is not None:
+    metrics["export_path"] = export()
+    logging.info("exported SavedModel to %s", metrics["export_path"])
+  files.write_json_atomically(os.path.join(model_dir, "metrics.json"),
+                              metrics)
+
+
 def _record(history, writer, trainer_output, step, started):
   entry, summaries, message = trainer_output
   entry = dict(entry, wall_time_sec=time.time() - started)
@@ -253,6 +293,50 @@ def _record(history, writer, trainer_output, step, started):
   writer.flush()
   logging.info("step %d (epoch %.2f): %s", step, entry.get("epoch", 0.0),
                message)
+
+
+def _run_steps(trainer, session, model, task, model_dir, total_steps,
+               progress, history, eval_writer, started, eval_interval,
+               log_every, max_train_seconds):
+  """`train`'s steps in the open `session`.
+
+  Returns:
+    `(steps run by this process, the global step reached)`.
+  """
+
+  def raw(function):
+    """Runs `function(raw_session)` without the hooks."""
+    return session.run_step_fn(
+        lambda step_context: function(step_context.session))
+
+  prefix = task.name + ": " if task.is_distributed else ""
+  step = raw(lambda s: s.run(model.global_step))
+  if step > 0 and task.is_chief:
+    logging.info("resuming from step %d (epoch %.2f) in %s", step,
+                 step / trainer.steps_per_epoch, model_dir)
+  trainer.start(lambda *a, **k: raw(lambda s: s.run(*a, **k)), step)
+  progress.start(step)
+  local_steps = 0
+  while step < total_steps and not session.should_stop():
+    previous = step
+    step, loss, note = trainer.run_step(session, step)
+    local_steps += 1
+    if crossed(previous, step, log_every) or step >= total_steps:
+      progress.update(step)
+      logging.info("%sstep %d/%d (epoch %.2f) loss %.4f%s %s", prefix, step,
+                   total_steps, step / trainer.steps_per_epoch, loss, note,
+                   progress)
+    out_of_time = (max_train_seconds and
+                   time.time() - started >= max_train_seconds)
+    if (task.is_chief and step < total_steps and not out_of_time and
+        crossed(previous, step, eval_interval)):
+      _record(history, eval_writer,
+              trainer.evaluate(raw, step, final=False), step, started)
+    if out_of_time:
+      logging.info("%sstopping after %.0f s (--max_train_seconds)", prefix,
+                   time.time() - started)
+      break
+  return local_steps, step
 
 
 def train(trainer, model_dir, total_steps, eval_every=0, log_every=100,
@@ -300,47 +384,17 @@ def train(trainer, model_dir, total_steps, eval_every=0, log_every=100,
     eval_writer = (tf.compat.v1.summary.FileWriterCache.get(
         os.path.join(model_dir, EVAL_DIR)) if task.is_chief else None)
     progress = Progress(total_steps, trainer.examples_per_step)
-    prefix = task.name + ": " if task.is_distributed else ""
-    eval_interval = eval_every or trainer.steps_per_epoch
     config = task.session_config(config if config is not None
                                  else tf.compat.v1.ConfigProto())
     started = time.time()
-    local_steps = 0
     with cluster.monitored_session(
         task, model_dir, scaffold, hooks, config,
         save_checkpoint_steps=save_checkpoint_steps,
         save_summaries_steps=log_every, log_step_count_steps=0) as session:
-
-      def raw(function):
-        """Runs `function(raw_session)` without the hooks."""
-        return session.run_step_fn(
-            lambda step_context: function(step_context.session))
-
-      step = raw(lambda s: s.run(model.global_step))
-      if step > 0 and task.is_chief:
-        logging.info("resuming from step %d (epoch %.2f) in %s", step,
-                     step / trainer.steps_per_epoch, model_dir)
-      trainer.start(lambda *a, **k: raw(lambda s: s.run(*a, **k)), step)
-      progress.start(step)
-      while step < total_steps and not session.should_stop():
-        previous = step
-        step, loss, note = trainer.run_step(session, step)
-        local_steps += 1
-        if crossed(previous, step, log_every) or step >= total_steps:
-          progress.update(step)
-          logging.info("%sstep %d/%d (epoch %.2f) loss %.4f%s %s", prefix,
-                       step, total_steps, step / trainer.steps_per_epoch,
-                       loss, note, progress)
-        out_of_time = (max_train_seconds and
-                       time.time() - started >= max_train_seconds)
-        if (task.is_chief and step < total_steps and not out_of_time and
-            crossed(previous, step, eval_interval)):
-          _record(history, eval_writer,
-                  trainer.evaluate(raw, step, final=False), step, started)
-        if out_of_time:
-          logging.info("%sstopping after %.0f s (--max_train_seconds)",
-                       prefix, time.time() - started)
-          break
+      local_steps, step = _run_steps(
+          trainer, session, model, task, model_dir, total_steps, progress,
+          history, eval_writer, started, eval_every or trainer.steps_per_epoch,
+          log_every, max_train_seconds)
     elapsed = time.time() - started
   checkpoint = None
   if task.is_chief:

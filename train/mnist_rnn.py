@@ -26,8 +26,6 @@ The model's variables, as TF1 named them (so TF1 checkpoints restore):
   dense_1/kernel [units, 10], dense_1/bias    the classifier
 """
 
-import os
-
 from absl import app
 from absl import flags
 from absl import logging
@@ -35,7 +33,6 @@ import numpy as np
 import tensorflow as tf
 
 from tf1seq import export
-from tf1seq import files
 from tf1seq import layers
 from tf1seq import rnn
 from tf1seq import sequence
@@ -361,12 +358,10 @@ def export_model(checkpoint, config, export_dir):
 
 def main(argv):
   del argv  # Unused.
-  loop.setup_logging()
-  rnn.set_xla(FLAGS.xla)
-  config = Config.from_flags(FLAGS)
-  task = cluster.start(FLAGS)
+  task = loop.start_process(FLAGS)
   if task is None:  # A parameter server, ended.
     return
+  config = Config.from_flags(FLAGS)
   try:
     splits = mnist.load(FLAGS.dataset, data_dir=FLAGS.data_dir)
   except (IOError, ValueError) as e:
@@ -390,29 +385,20 @@ def main(argv):
         task)
   except loop.IncompatibleCheckpointError as e:
     raise app.UsageError(str(e))
-  if not task.is_chief:
-    logging.info("%s finished at global step %d (%d steps by this worker, "
-                 "%.0f examples/sec)", task.name, metrics["global_step"],
-                 metrics["steps_this_run"], metrics["examples_per_sec"])
+  if loop.worker_finished(task, metrics):
     return
   metrics.update(dataset=FLAGS.dataset,
                  flags=common_flags.values(FLAGS, RECORDED_FLAGS))
   logging.info("test accuracy %.4f after %d steps (%.0f examples/sec)",
                metrics["test_accuracy"], metrics["global_step"],
                metrics["examples_per_sec"])
-  if FLAGS.export_dir:
-    metrics["export_path"] = export_model(metrics["checkpoint"], config,
-                                          FLAGS.export_dir)
-    logging.info("exported SavedModel to %s", metrics["export_path"])
-  files.write_json_atomically(os.path.join(FLAGS.model_dir, "metrics.json"),
-                              metrics)
+  loop.finish(FLAGS.model_dir, metrics, FLAGS.export_dir and (
+      lambda: export_model(metrics["checkpoint"], config, FLAGS.export_dir)))
 
 
 def run():
   """The `tf1seq-mnist-rnn` command."""
-  define_flags()
-  flags.mark_flag_as_required("model_dir")
-  app.run(main)
+  common_flags.run(define_flags, main)
 
 
 if __name__ == "__main__":

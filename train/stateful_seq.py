@@ -45,23 +45,7 @@ one process per task, every task with the same flags and text:
   python -m train.launch_local --trainer=train.stateful_seq \
       --num_ps=1 --num_workers=2 -- --text_file=... --model_dir=/tmp/dist_lm
 
-The model's variables live on the parameter servers; the carried state
-stays in each worker (fed arrays, or with --state_mode=variable local state
-variables placed on the worker itself, never shared nor checkpointed). Each
-worker reads the same training windows, in order, but from its own offset:
-worker i of n starts (from a zero state) at window `(global_step + i *
-windows_per_epoch // n) % windows_per_epoch` (a single process: the global
-step's window, so a resumed run continues where it stopped), then advances
-one window per step of its own, whatever the other workers do, carrying its
-state from one window to the next and restarting from zeros when its walk
-reaches the epoch's first window. So two workers read windows half an epoch
-apart, and the global step (all workers' steps) still counts epochs of the
-text for the learning-rate decay. A worker on another machine needs the
-same text (and, on a resume, the chief's vocab.json if the vocabulary is
-not the text's own). Only the chief (worker 0) checks the checkpoint,
-evaluates, writes vocab.json, checkpoints, summaries, metrics.json and
-sample.json, and exports; its final figures are those of the final
-checkpoint.
+How the workers share the text and carry their state: docs/distributed.md.
 
 The model's variables (TF1 names, so `ptb_word_lm`-style checkpoints map):
   embedding/embeddings [vocab, embedding_size]
@@ -81,7 +65,6 @@ import numpy as np
 import tensorflow as tf
 
 from tf1seq import files
-from tf1seq import rnn
 from tf1seq.data import long_memory
 from tf1seq.data import tbptt
 from tf1seq.data import text
@@ -171,55 +154,6 @@ def define_flags():
                            message="--eval_batch_size must be positive.")
   flags.register_validator("validation_fraction", lambda x: 0 < x < 1,
                            message="--validation_fraction must be in (0, 1).")
-
-
-class Config(object):
-  """Model and training settings; model code reads these, never FLAGS."""
-
-  def __init__(self, vocab_size, num_units=256, num_layers=2,
-               cell="basic_lstm", embedding_size=64, num_steps=100,
-               batch_size=64, eval_batch_size=None, output_keep_prob=1.0,
-               optimizer="adam", learning_rate=0.002,
-               learning_rate_decay=0.95, max_grad_norm=5.0,
-               state_mode="feed", seed=1):
-    self.vocab_size = vocab_size
-    self.num_units = num_units
-    self.num_layers = num_layers
-    self.cell = cell
-    self.embedding_size = embedding_size
-    self.num_steps = num_steps
-    self.batch_size = batch_size
-    self.eval_batch_size = eval_batch_size or batch_size
-    self.output_keep_prob = output_keep_prob
-    self.optimizer = optimizer
-    self.learning_rate = learning_rate
-    self.learning_rate_decay = learning_rate_decay
-    self.max_grad_norm = max_grad_norm
-    self.state_mode = state_mode
-    self.seed = seed
-
-  @classmethod
-  def from_flags(cls, flag_values, vocab_size):
-    return cls(vocab_size=vocab_size, num_units=flag_values.num_units,
-               num_layers=flag_values.num_layers, cell=flag_values.cell,
-               embedding_size=flag_values.embedding_size,
-               num_steps=flag_values.num_steps,
-               batch_size=flag_values.batch_size,
-               eval_batch_size=flag_values.eval_batch_size,
-               output_keep_prob=flag_values.output_keep_prob,
-               optimizer=flag_values.optimizer,
-               learning_rate=flag_values.learning_rate,
-               learning_rate_decay=flag_values.learning_rate_decay,
-               max_grad_norm=flag_values.max_grad_norm,
-               state_mode=flag_values.state_mode, seed=flag_values.seed)
-
-
-def test_config(vocab_size, **overrides):
-  """A tiny model for tests."""
-  settings = dict(num_units=16, num_layers=2, embedding_size=8, num_steps=5,
-                  batch_size=4, learning_rate=0.01, learning_rate_decay=1.0)
-  settings.update(overrides)
-  return Config(vocab_size, **settings)
 
 
 class CharTrainer(loop.Trainer):
@@ -335,7 +269,7 @@ def train(config, train_batches, valid_batches, model_dir, total_steps,
   final = metrics["history"][-1] if metrics["history"] else {}
   metrics.update(
       steps_per_epoch=int(trainer.steps_per_epoch),
-      chars_per_sec=metrics.pop("examples_per_sec"),
+      chars_per_sec=metrics["examples_per_sec"],
       validation_bits_per_char=final.get("validation_bits_per_char"),
       validation_accuracy=final.get("validation_accuracy"))
   return metrics
@@ -353,61 +287,84 @@ def load_vocabulary(model_dir, corpus):
   return text.Vocabulary.from_text(corpus), True
 
 
+def _evaluate_files():
+  """`--eval_text_file`: scores the trained model per file; writes nothing."""
+  try:
+    results = char_lm_eval.evaluate_text_files(
+        FLAGS.model_dir, FLAGS.eval_text_file,
+        lambda vocab_size: char_lm_model.Config.from_flags(FLAGS, vocab_size), GRAPH_FLAGS)
+  except (ValueError, loop.IncompatibleCheckpointError) as e:
+    raise app.UsageError(str(e))
+  for result in results:
+    logging.info("%s: %.4f bits/char, accuracy %.4f (%d characters)",
+                 result["file"], result["bits_per_char"], result["accuracy"],
+                 result["characters"])
+
+
+def _load_data(model_dir, eval_batch_size):
+  """`(vocab, is_new_vocab, train_batches, valid_batches)` from the flags.
+
+  Everything that can be wrong with the input fails here, before anything
+  is written to model_dir.
+
+  Raises:
+    ValueError: naming the problem.
+  """
+  saved_vocab = os.path.join(model_dir, VOCAB_FILE)
+  if FLAGS.task == "long_memory":
+    vocab, train_batches, valid_batches = long_memory.long_memory_batches(
+        FLAGS.batch_size, eval_batch_size, FLAGS.num_steps,
+        FLAGS.long_memory_episodes, FLAGS.seed)
+    is_new_vocab = not tf.io.gfile.exists(saved_vocab)
+    if not is_new_vocab and text.Vocabulary.load(saved_vocab) != vocab:
+      raise ValueError("%s is not the long_memory vocabulary" % saved_vocab)
+    return vocab, is_new_vocab, train_batches, valid_batches
+  if not FLAGS.text_file:
+    raise ValueError("--text_file is required with --task=text")
+  pieces = text.read_texts(FLAGS.text_file)
+  corpus = "".join(pieces)
+  vocab, is_new_vocab = load_vocabulary(model_dir, corpus)
+  train_batches, valid_batches = tbptt.text_batches(
+      pieces, vocab, FLAGS.batch_size, eval_batch_size, FLAGS.num_steps,
+      FLAGS.validation_fraction, FLAGS.validation_from)
+  logging.info("%d characters, vocabulary of %d; training: %d windows of "
+               "%d x %d (%d characters dropped), validation: %d windows (%d "
+               "dropped)", len(corpus), vocab.size, train_batches.num_windows,
+               FLAGS.batch_size, FLAGS.num_steps, train_batches.num_dropped,
+               valid_batches.num_windows, valid_batches.num_dropped)
+  return vocab, is_new_vocab, train_batches, valid_batches
+
+
+def _sample(checkpoint, config, vocab, model_dir):
+  """`--sample`: text from `--prompt`, also written to sample.json."""
+  sample = char_lm_serving.sample_text(
+      checkpoint, config, vocab, FLAGS.prompt, FLAGS.sample_length,
+      FLAGS.temperature, FLAGS.seed)
+  files.write_json_atomically(os.path.join(model_dir, "sample.json"),
+                              {"prompt": FLAGS.prompt, "sample": sample,
+                               "temperature": FLAGS.temperature})
+  logging.info("sample:\n%s", sample)
+  return sample
+
+
 def main(argv):
   del argv  # Unused.
-  loop.setup_logging()
-  rnn.set_xla(FLAGS.xla)
-  model_dir = FLAGS.model_dir
-  eval_batch_size = FLAGS.eval_batch_size or FLAGS.batch_size
   if FLAGS.eval_text_file:
-    try:
-      results = char_lm_eval.evaluate_text_files(
-          model_dir, FLAGS.eval_text_file,
-          lambda vocab_size: Config.from_flags(FLAGS, vocab_size),
-          GRAPH_FLAGS)
-    except (ValueError, loop.IncompatibleCheckpointError) as e:
-      raise app.UsageError(str(e))
-    for result in results:
-      logging.info("%s: %.4f bits/char, accuracy %.4f (%d characters)",
-                   result["file"], result["bits_per_char"],
-                   result["accuracy"], result["characters"])
+    loop.setup_logging()
+    _evaluate_files()
     return
-  task = cluster.start(FLAGS)
+  task = loop.start_process(FLAGS)
   if task is None:  # A parameter server, ended.
     return
-  # Everything that can be wrong with the input fails here, before anything
-  # is written to model_dir.
+  model_dir = FLAGS.model_dir
   try:
-    if FLAGS.task == "long_memory":
-      vocab, train_batches, valid_batches = (
-          long_memory.long_memory_batches(
-              FLAGS.batch_size, eval_batch_size, FLAGS.num_steps,
-              FLAGS.long_memory_episodes, FLAGS.seed))
-      saved_vocab = os.path.join(model_dir, VOCAB_FILE)
-      is_new_vocab = not tf.io.gfile.exists(saved_vocab)
-      if not is_new_vocab and text.Vocabulary.load(saved_vocab) != vocab:
-        raise ValueError("%s is not the long_memory vocabulary" %
-                         saved_vocab)
-    else:
-      if not FLAGS.text_file:
-        raise ValueError("--text_file is required with --task=text")
-      pieces = text.read_texts(FLAGS.text_file)
-      corpus = "".join(pieces)
-      vocab, is_new_vocab = load_vocabulary(model_dir, corpus)
-      train_batches, valid_batches = tbptt.text_batches(
-          pieces, vocab, FLAGS.batch_size, eval_batch_size, FLAGS.num_steps,
-          FLAGS.validation_fraction, FLAGS.validation_from)
-      logging.info("%d characters, vocabulary of %d; training: %d windows "
-                   "of %d x %d (%d characters dropped), validation: %d "
-                   "windows (%d dropped)", len(corpus), vocab.size,
-                   train_batches.num_windows, FLAGS.batch_size,
-                   FLAGS.num_steps, train_batches.num_dropped,
-                   valid_batches.num_windows, valid_batches.num_dropped)
+    vocab, is_new_vocab, train_batches, valid_batches = _load_data(
+        model_dir, FLAGS.eval_batch_size or FLAGS.batch_size)
     if FLAGS.sample:
       vocab.encode(FLAGS.prompt)  # Fails now on unknown characters.
   except ValueError as e:
     raise app.UsageError(str(e))
-  config = Config.from_flags(FLAGS, vocab.size)
+  config = char_lm_model.Config.from_flags(FLAGS, vocab.size)
   total_steps = (FLAGS.train_steps or
                  FLAGS.epochs * train_batches.num_windows)
   if is_new_vocab and task.is_chief:
@@ -422,10 +379,7 @@ def main(argv):
         task)
   except loop.IncompatibleCheckpointError as e:
     raise app.UsageError(str(e))
-  if not task.is_chief:
-    logging.info("%s finished at global step %d (%d steps by this worker, "
-                 "%.0f chars/sec)", task.name, metrics["global_step"],
-                 metrics["steps_this_run"], metrics["chars_per_sec"])
+  if loop.worker_finished(task, metrics):
     return
   metrics.update(task=FLAGS.task, vocab_size=vocab.size,
                  train_chars_dropped=int(train_batches.num_dropped),
@@ -434,30 +388,18 @@ def main(argv):
                "(%.0f chars/sec)", metrics["validation_bits_per_char"],
                metrics["validation_accuracy"], metrics["global_step"],
                metrics["chars_per_sec"])
-  checkpoint = metrics["checkpoint"]
   if FLAGS.sample:
-    sample = char_lm_serving.sample_text(
-        checkpoint, config, vocab, FLAGS.prompt, FLAGS.sample_length,
-        FLAGS.temperature, FLAGS.seed)
-    metrics["sample"] = sample
-    files.write_json_atomically(os.path.join(model_dir, "sample.json"),
-                                {"prompt": FLAGS.prompt, "sample": sample,
-                                 "temperature": FLAGS.temperature})
-    logging.info("sample:\n%s", sample)
-  if FLAGS.export_dir:
-    metrics["export_path"] = char_lm_serving.export_step_model(
-        checkpoint, config, os.path.join(model_dir, VOCAB_FILE),
-        FLAGS.export_dir)
-    logging.info("exported SavedModel to %s", metrics["export_path"])
-  files.write_json_atomically(os.path.join(model_dir, "metrics.json"),
-                              metrics)
+    metrics["sample"] = _sample(metrics["checkpoint"], config, vocab,
+                                model_dir)
+  loop.finish(model_dir, metrics, FLAGS.export_dir and (
+      lambda: char_lm_serving.export_step_model(
+          metrics["checkpoint"], config, os.path.join(model_dir, VOCAB_FILE),
+          FLAGS.export_dir)))
 
 
 def run():
   """The `tf1seq-char-lm` command."""
-  define_flags()
-  flags.mark_flag_as_required("model_dir")
-  app.run(main)
+  common_flags.run(define_flags, main)
 
 
 if __name__ == "__main__":
