@@ -1,0 +1,1 @@
+"""TF1's tf.contrib namespaces that tf1seq provides, Keras-free."""
