@@ -67,10 +67,11 @@ def check(test, case, fetch, grads_of=None):
   fetch = dict(fetch)
   if grads_of is not None:
     by_name = {v.op.name: v for v in variables}
-    for key in expected:
-      if key.startswith("out_grad/"):
-        variable = by_name[key[len("out_grad/"):]]
-        fetch[key[len("out_"):]] = tf.gradients(grads_of, [variable])[0]
+    keys = [k[len("out_"):] for k in expected if k.startswith("out_grad/")]
+    if keys:
+      grads = tf.gradients(grads_of,
+                           [by_name[k[len("grad/"):]] for k in keys])
+      fetch.update(zip(keys, grads))
   test.assertEqual(sorted("out_" + k for k in fetch),
                    sorted(k for k in expected if k.startswith("out_")))
   with tf.compat.v1.Session() as sess:
