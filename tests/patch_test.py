@@ -144,7 +144,8 @@ class PatchTest(tf.test.TestCase):
     with tf1seq.patch():
       with self.assertRaisesRegex(
           ImportError, r"^tf\.contrib\.foo is not covered by tf1seq; "
-          r"tf1seq's tf\.contrib has: layers, rnn, seq2seq, slim\.$"):
+          r"tf1seq's tf\.contrib has: layers, legacy_seq2seq, rnn, seq2seq, "
+          r"slim\.$"):
         importlib.import_module("tensorflow.contrib.foo")
       with self.assertRaisesRegex(ImportError,
                                   r"tf\.contrib\.cudnn_rnn is not covered"):
@@ -153,8 +154,8 @@ class PatchTest(tf.test.TestCase):
                                   r"tf\.contrib\.learn is not covered"):
         tf.compat.v1.contrib.learn  # pylint: disable=pointless-statement
       with self.assertRaisesRegex(
-          ImportError, r"tf\.contrib\.rnn\.GRUBlockCell is not covered"):
-        exec("from tensorflow.contrib.rnn import GRUBlockCell", {})  # pylint: disable=exec-used
+          ImportError, r"tf\.contrib\.rnn\.GridLSTMCell is not covered"):
+        exec("from tensorflow.contrib.rnn import GridLSTMCell", {})  # pylint: disable=exec-used
       with self.assertRaisesRegex(
           ImportError, r"tensorflow\.examples\.tutorials\.foo is not covered"):
         importlib.import_module("tensorflow.examples.tutorials.foo")
