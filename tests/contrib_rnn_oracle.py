@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 
+from absl import logging
 import numpy as np
 import tensorflow as tf
 
@@ -84,6 +85,7 @@ def check(test, case, fetch, grads_of=None):
     want = expected["out_" + key]
     test.assertAllClose(want, value, atol=ATOL, rtol=0, msg=key)
     worst = max(worst, float(np.max(np.abs(want - value))))
+  logging.info("%s: max |TF1.15 - tf1seq| = %.3g", case, worst)
   return worst
 
 

@@ -341,7 +341,8 @@ def case_model_with_buckets(rng):
 
   def seq2seq(encoder_inputs, decoder_inputs):
     return s2s.embedding_attention_seq2seq(
-        encoder_inputs, decoder_inputs, tf.nn.rnn_cell.GRUCell(4), ENC_VOCAB, DEC_VOCAB, EMBED)
+        encoder_inputs, decoder_inputs, tf.nn.rnn_cell.GRUCell(4), ENC_VOCAB,
+        DEC_VOCAB, EMBED)
 
   outputs, losses = s2s.model_with_buckets(
       tf.unstack(tf.constant(enc)), tf.unstack(tf.constant(dec)),
