@@ -90,15 +90,20 @@ def check(test, case, fetch, grads_of=None):
 
 
 def run_in_v1_behaviour(test, test_file):
-  """Runs the test file's other tests with TF1 behaviour, in a subprocess."""
+  """Runs the whole test file with TF1 behaviour, in a subprocess.
+
+  The test calling this skips itself there (`v1_behavior()` is True).
+  """
+  root = os.path.dirname(os.path.dirname(os.path.abspath(test_file)))
   env = dict(os.environ, **{_V1_ENV: "1"})
+  env["PYTHONPATH"] = os.pathsep.join(
+      [root] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
   result = subprocess.run(
-      [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
-       test_file, "-k", "not v1_behaviour"],
-      env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-      universal_newlines=True, check=False,
-      cwd=os.path.dirname(os.path.dirname(os.path.abspath(test_file))))
+      [sys.executable, os.path.abspath(test_file)], env=env,
+      stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+      universal_newlines=True, check=False, cwd=root)
   test.assertEqual(result.returncode, 0, msg=result.stdout[-3000:])
+  test.assertRegex(result.stdout, r"\nOK")
 
 
 def dynamic_rnn_fetch(cell, data):
