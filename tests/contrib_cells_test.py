@@ -121,6 +121,15 @@ class ContribCellsTest(tf.test.TestCase, parameterized.TestCase):
             2, num_proj=1, num_proj_shards=3)
         cell(tf.ones([1, 2]), cell.zero_state(1, tf.float32))
 
+  @parameterized.parameters("ugrnn", "cifg", "layer_norm_lstm")
+  def test_unknown_input_depth(self, case):
+    with tf.Graph().as_default():
+      cell = CELLS[case]()
+      with self.assertRaisesRegex(ValueError, r"Could not infer input size "
+                                  r"from inputs.get_shape\(\)\[-1\]"):
+        cell(tf.compat.v1.placeholder(tf.float32, [2, None]),
+             cell.zero_state(2, tf.float32))
+
   def test_cifg_sharded_weights(self):
     with tf.Graph().as_default():
       cell = contrib_cells.CoupledInputForgetGateLSTMCell(

@@ -56,6 +56,23 @@ class LegacySeq2seqTest(tf.test.TestCase):
     by_example = (crossent * weights).sum(0) / (weights.sum(0) + 1e-12)
     self.assertAllClose(by_example, d["out_by_example"], atol=1e-6)
 
+  def test_sequence_loss_with_softmax_loss_function(self):
+    d = oracle.load("sequence_loss")
+    calls = []
+
+    def loss_function(labels, logits):
+      calls.append(labels)
+      return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels,
+                                                            logits=logits)
+
+    with tf.Graph().as_default():
+      loss = s2s.sequence_loss(
+          _steps(d["in_logits"]), _steps(d["in_targets"]),
+          _steps(d["in_weights"]), softmax_loss_function=loss_function)
+      self.assertLen(calls, 3)
+      with tf.compat.v1.Session() as sess:
+        self.assertAllClose(sess.run(loss), d["out_loss"], atol=1e-6)
+
   def test_rnn_decoder(self):
     def build(d):
       w = tf.compat.v1.get_variable("proj_w", [4, 3])

@@ -118,7 +118,11 @@ class _Wrapper(rnn_cell.RNNCell):
 
 
 class EmbeddingWrapper(_Wrapper):
-  """Looks its integer inputs up in an `embedding` before the cell."""
+  """Looks its integer inputs up in an `embedding` before the cell.
+
+  The embedding and its lookup are pinned to the CPU as in TF1; unlike
+  TF1, the wrapped cell is not.
+  """
 
   def __init__(self, cell, embedding_classes, embedding_size,
                initializer=None, reuse=None):
