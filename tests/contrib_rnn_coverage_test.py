@@ -62,6 +62,37 @@ class ContribRnnCoverageTest(tf.test.TestCase):
                      r"covered by tf1seq; use tf1seq\.cells\.contrib_cells\."
                      r"LayerNormLSTMCell \(TF1\.15 did not export it")
 
+  def test_tf1_program_trains_a_legacy_seq2seq_model(self):
+    # A TF1 translate-style program: it must learn to copy 3 symbols.
+    lines = run_python("""
+        import numpy as np
+        import tf1seq.compat.v1 as tf
+        tf.set_random_seed(1)
+        enc = [tf.placeholder(tf.int32, [None]) for _ in range(3)]
+        dec = [tf.placeholder(tf.int32, [None]) for _ in range(3)]
+        feed_previous = tf.placeholder_with_default(False, [])
+        cell = tf.contrib.rnn.GRUBlockCellV2(16)
+        outputs, _ = tf.contrib.legacy_seq2seq.embedding_attention_seq2seq(
+            enc, dec, cell, 6, 6, 8, feed_previous=feed_previous)
+        weights = [tf.ones_like(t, tf.float32) for t in enc]
+        loss = tf.contrib.legacy_seq2seq.sequence_loss(outputs, enc, weights)
+        train = tf.train.AdamOptimizer(0.05).minimize(loss)
+        rng = np.random.RandomState(0)
+        with tf.Session() as sess:
+          sess.run(tf.global_variables_initializer())
+          losses = []
+          for _ in range(60):
+            ids = rng.randint(1, 6, size=(3, 16))
+            feed = {p: v for p, v in zip(enc, ids)}
+            feed.update({p: v for p, v in zip(dec, [np.zeros(16)] +
+                                              list(ids[:-1]))})
+            losses.append(sess.run([train, loss], feed)[1])
+          feed[feed_previous] = True
+          print(losses[0] > 1.0, losses[-1] < 0.3 * losses[0],
+                sess.run(loss, feed) < 0.5 * losses[0])
+        """)
+    self.assertEqual(lines, ["True True True"])
+
   def test_patched_tensorflow_imports_legacy_seq2seq(self):
     lines = run_python("""
         import tf1seq
