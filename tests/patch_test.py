@@ -145,7 +145,7 @@ class PatchTest(tf.test.TestCase):
       with self.assertRaisesRegex(
           ImportError, r"^tf\.contrib\.foo is not covered by tf1seq; "
           r"tf1seq's tf\.contrib has: crf, data, framework, layers, learn, "
-          r"lookup, rnn, seq2seq, slim, training\.$"):
+          r"legacy_seq2seq, lookup, rnn, seq2seq, slim, training\.$"):
         importlib.import_module("tensorflow.contrib.foo")
       with self.assertRaisesRegex(ImportError,
                                   r"tf\.contrib\.cudnn_rnn is not covered"):
@@ -154,8 +154,8 @@ class PatchTest(tf.test.TestCase):
                                   r"tf\.contrib\.keras is not covered"):
         tf.compat.v1.contrib.keras  # pylint: disable=pointless-statement
       with self.assertRaisesRegex(
-          ImportError, r"tf\.contrib\.rnn\.GRUBlockCell is not covered"):
-        exec("from tensorflow.contrib.rnn import GRUBlockCell", {})  # pylint: disable=exec-used
+          ImportError, r"tf\.contrib\.rnn\.GridLSTMCell is not covered"):
+        exec("from tensorflow.contrib.rnn import GridLSTMCell", {})  # pylint: disable=exec-used
       with self.assertRaisesRegex(
           ImportError, r"tensorflow\.examples\.tutorials\.foo is not covered"):
         importlib.import_module("tensorflow.examples.tutorials.foo")

@@ -255,7 +255,7 @@ class ReportTest(tf.test.TestCase):
           x = tf.placeholder(tf.float32, [None, 4, 3])
           cell = rnn.LSTMBlockCell(8)
           y = tf.layers.conv2d(x, 3, 3)
-          z = tf.contrib.legacy_seq2seq.rnn_decoder
+          z = tf.contrib.grid_rnn.Grid2LSTMCell
           outputs, state = tf.nn.dynamic_rnn(cell, x, dtype=tf.float32)
           print("THE SCRIPT RAN")
           """))
@@ -280,7 +280,7 @@ class ReportTest(tf.test.TestCase):
     self.assertEqual(rows["tf.float32"], ("TensorFlow", "lines 5, 9"))
     self.assertEqual(rows["tf.nn.dynamic_rnn"], ("TensorFlow", "line 9"))
     self.assertEqual(rows["tf.layers.conv2d"], ("NOT COVERED", "line 7"))
-    self.assertEqual(rows["tf.contrib.legacy_seq2seq"],
+    self.assertEqual(rows["tf.contrib.grid_rnn"],
                      ("NOT COVERED", "line 8"))
     self.assertEqual(rows["tf.contrib.seq2seq.sequence_loss"],
                      ("tf1seq", "line 2"))
@@ -291,8 +291,8 @@ class ReportTest(tf.test.TestCase):
                   "provided by tf1seq (TensorFlow's own needs Keras 2); use "
                   "tf.contrib.layers.conv2d (tf_slim) or tf.nn.conv2d.",
                   report)
-    self.assertIn("  tf.contrib.legacy_seq2seq (line 8): "
-                  "tf.contrib.legacy_seq2seq is not covered by tf1seq",
+    self.assertIn("  tf.contrib.grid_rnn (line 8): "
+                  "tf.contrib.grid_rnn is not covered by tf1seq",
                   report)
     self.assertIn("Summary: 7 symbols, 5 covered, 2 not covered.", report)
     self.assertIn("Summary: 2 symbols, 1 covered, 1 not covered.", report)

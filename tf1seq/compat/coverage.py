@@ -5,9 +5,13 @@ The one table behind `tf1seq.compat.v1` (tf1seq's own `tf` namespace) and
 
   nn.rnn_cell      `rnn_cell.TF1_NAMES` (BasicLSTMCell, ..., LSTMStateTuple)
   layers           dense, Dense, dropout, flatten
-  contrib.rnn      `contrib_rnn`'s names and `block_cells.LSTMBlockCell`
+  contrib.rnn      `contrib_rnn`'s names, `block_cells.LSTMBlockCell`, and
+                   `cells.contrib_wrappers`, `cells.contrib_cells`,
+                   `cells.gru_block`, `cells.lstm_block_fused`,
+                   `contrib.stacked_rnn`'s
+  contrib.legacy_seq2seq  `contrib.legacy_seq2seq` (all of TF1's)
   contrib.seq2seq  `tf1seq.contrib.seq2seq.TF1_NAMES` (decoders, helpers,
-                   beam search, sequence_loss)
+                   attention, beam search, sequence_loss)
   contrib.layers   tf_slim.layers (imported on first use)
   contrib.slim     tf_slim (imported on first use)
   contrib.crf, contrib.data, contrib.framework, contrib.lookup,
@@ -32,11 +36,17 @@ Usage:
 import importlib
 import types
 
-from tf1seq.cells import block as block_cells
-from tf1seq.contrib import rnn as contrib_rnn
 from tf1seq import layers as _layers
 from tf1seq import rnn_cell
+from tf1seq.cells import block as block_cells
+from tf1seq.cells import contrib_cells
+from tf1seq.cells import contrib_wrappers
+from tf1seq.cells import gru_block
+from tf1seq.cells import lstm_block_fused
+from tf1seq.contrib import legacy_seq2seq
+from tf1seq.contrib import rnn as contrib_rnn
 from tf1seq.contrib import seq2seq as contrib_seq2seq
+from tf1seq.contrib import stacked_rnn
 
 
 class Namespace(types.ModuleType):
@@ -139,12 +149,39 @@ def layers_namespace(name):
 
 # -- contrib ----------------------------------------------------------------
 
-CONTRIB_RNN = dict(_public(contrib_rnn),
-                   LSTMBlockCell=block_cells.LSTMBlockCell)
+CONTRIB_RNN = dict(
+    _public(contrib_rnn),
+    LSTMBlockCell=block_cells.LSTMBlockCell,
+    EmbeddingWrapper=contrib_wrappers.EmbeddingWrapper,
+    InputProjectionWrapper=contrib_wrappers.InputProjectionWrapper,
+    OutputProjectionWrapper=contrib_wrappers.OutputProjectionWrapper,
+    AttentionCellWrapper=contrib_wrappers.AttentionCellWrapper,
+    HighwayWrapper=contrib_wrappers.HighwayWrapper,
+    NASCell=contrib_cells.NASCell,
+    UGRNNCell=contrib_cells.UGRNNCell,
+    IndRNNCell=contrib_cells.IndRNNCell,
+    IndyLSTMCell=contrib_cells.IndyLSTMCell,
+    CoupledInputForgetGateLSTMCell=(
+        contrib_cells.CoupledInputForgetGateLSTMCell),
+    GRUBlockCell=gru_block.GRUBlockCell,
+    GRUBlockCellV2=gru_block.GRUBlockCellV2,
+    LSTMBlockFusedCell=lstm_block_fused.LSTMBlockFusedCell,
+    stack_bidirectional_dynamic_rnn=(
+        stacked_rnn.stack_bidirectional_dynamic_rnn),
+    stack_bidirectional_rnn=stacked_rnn.stack_bidirectional_rnn)
+CONTRIB_LEGACY_SEQ2SEQ = {
+    name: getattr(legacy_seq2seq, name) for name in (
+        "attention_decoder", "basic_rnn_seq2seq",
+        "embedding_attention_decoder", "embedding_attention_seq2seq",
+        "embedding_rnn_decoder", "embedding_rnn_seq2seq",
+        "embedding_tied_rnn_seq2seq", "model_with_buckets",
+        "one2many_rnn_seq2seq", "rnn_decoder", "sequence_loss",
+        "sequence_loss_by_example", "tied_rnn_seq2seq")}
 CONTRIB_SEQ2SEQ = {name: getattr(contrib_seq2seq, name)
                    for name in contrib_seq2seq.TF1_NAMES}
-CONTRIB_MODULES = ("crf", "data", "framework", "layers", "learn", "lookup",
-                   "rnn", "seq2seq", "slim", "training")
+CONTRIB_MODULES = ("crf", "data", "framework", "layers", "learn",
+                   "legacy_seq2seq", "lookup", "rnn", "seq2seq", "slim",
+                   "training")
 
 
 def _contrib_missing(attr):
@@ -152,9 +189,31 @@ def _contrib_missing(attr):
           "%s." % (attr, ", ".join(CONTRIB_MODULES)))
 
 
+# What to use for tf.contrib.rnn names tf1seq leaves out.
+_CONTRIB_RNN_ALTERNATIVES = {
+    "LayerNormLSTMCell": "tf1seq.cells.contrib_cells.LayerNormLSTMCell "
+                         "(TF1.15 did not export it from tf.contrib.rnn)",
+    "CompiledWrapper": "the wrapped cell itself (the wrapper only asked for "
+                       "XLA compilation)",
+    "FusedRNNCellAdaptor": "tf.nn.dynamic_rnn(cell, inputs, "
+                           "time_major=True) or tf.nn.static_rnn",
+    "TimeReversedFusedRNN": "tf.reverse_sequence around "
+                            "tf.contrib.rnn.LSTMBlockFusedCell",
+    "transpose_batch_time": "tf.transpose(x, [1, 0, 2])",
+}
+
+
 def _contrib_rnn_missing(attr):
-  return ("tf.contrib.rnn.%s is not covered by tf1seq; its tf.contrib.rnn "
-          "has: %s." % (attr, ", ".join(sorted(CONTRIB_RNN))))
+  alternative = _CONTRIB_RNN_ALTERNATIVES.get(attr)
+  use = "use %s; " % alternative if alternative else ""
+  return ("tf.contrib.rnn.%s is not covered by tf1seq; %sits tf.contrib.rnn "
+          "has: %s." % (attr, use, ", ".join(sorted(CONTRIB_RNN))))
+
+
+def _legacy_seq2seq_missing(attr):
+  return ("tf.contrib.legacy_seq2seq.%s is not in TF1.15's "
+          "tf.contrib.legacy_seq2seq; tf1seq has all of it: %s." %
+          (attr, ", ".join(sorted(CONTRIB_LEGACY_SEQ2SEQ))))
 
 
 def _seq2seq_missing(attr):
@@ -226,6 +285,9 @@ def contrib_namespace(name):
       name, None,
       {"rnn": Namespace(name + ".rnn", None, CONTRIB_RNN,
                         missing=_contrib_rnn_missing),
+       "legacy_seq2seq": Namespace(name + ".legacy_seq2seq", None,
+                                   CONTRIB_LEGACY_SEQ2SEQ,
+                                   missing=_legacy_seq2seq_missing),
        "seq2seq": Namespace(name + ".seq2seq", None, CONTRIB_SEQ2SEQ,
                             missing=_seq2seq_missing)},
       lazy=lazy, missing=_contrib_missing)
