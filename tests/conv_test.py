@@ -40,7 +40,7 @@ class ConvTest(tf.test.TestCase, parameterized.TestCase):
     self.assertAllClose(y, layer(x).numpy(), atol=1e-5)
 
   def test_seed_conv_shortens_sequence(self):
-    # Seed 003: Conv1D(20, kernel_size=4, strides=2, "valid") on 50 steps.
+    # The time-series chapter: Conv1D(20, kernel_size=4, strides=2, "valid") on 50 steps.
     with tf.Graph().as_default():
       y = conv.conv1d(tf.zeros([1, 50, 1]), 20, 4, strides=2)
       z = conv.conv1d(y, 5, 1)
@@ -89,7 +89,7 @@ class ConvTest(tf.test.TestCase, parameterized.TestCase):
       y = self.run_graph(y)
     self.assertEqual(y.shape, (2, 9, 10))
     self.assertAllClose(y.sum(-1), np.ones((2, 9)), atol=1e-5)  # Softmax.
-    # As Keras counts the seed's model (input conv, 3 blocks, 2 outputs).
+    # As Keras counts the tutorial's model (input conv, 3 blocks, 2 outputs).
     expected = ((2 * 1 * 8 + 8) + 3 * ((2 * 8 * 16 + 16) + (8 * 8 + 8)) +
                 (8 * 8 + 8) + (8 * 10 + 10))
     self.assertEqual(count, expected)

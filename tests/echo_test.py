@@ -1,4 +1,4 @@
-"""train.echo: seed 004's parameter counts, predictions, Keras' trajectory."""
+"""train.echo: the echo tutorial's parameter counts, predictions, Keras' trajectory."""
 
 from absl.testing import parameterized
 import keras
@@ -7,7 +7,7 @@ import tensorflow as tf
 
 from train import echo
 
-# Seed 004's summaries: LSTM 140; Dense 6, Dense 30, TimeDistributed 6.
+# The echo tutorial's summaries: LSTM 140; Dense 6, Dense 30, TimeDistributed 6.
 SEED_COUNTS = {"one_to_one": [("lstm", 140), ("dense", 6)],
                "many_to_one": [("lstm", 140), ("dense", 30)],
                "many_to_many": [("lstm", 140), ("time_distributed", 6)]}

@@ -97,7 +97,7 @@ class KerasCellsTest(tf.test.TestCase, parameterized.TestCase):
     self.assertLessEqual(np.abs(kernel).max(), limit)
 
   def test_layer_norm_cell_matches_seed_formula(self):
-    # Seed 003's LNSimpleRNNCell: tanh(LayerNormalization()(SimpleRNNCell(
+    # The time-series chapter's LNSimpleRNNCell: tanh(LayerNormalization()(SimpleRNNCell(
     # activation=None)(x, h))), with Keras layers as the oracle.
     x = np.random.RandomState(1).uniform(-1, 1, (2, 4, 3)).astype(
         np.float32)

@@ -136,7 +136,7 @@ class GraphTest(tf.test.TestCase):
           out, h_value, outputs = session.run(
               [logits, h, rnn_outputs], {images: x})
           self.assertEqual(out.shape, (batch, 10))
-          # The seed's note: state h equals the last step's output.
+          # The tutorial's note: state h equals the last step's output.
           self.assertAllClose(h_value, outputs[:, -1], atol=1e-7)
 
 
@@ -209,7 +209,7 @@ class TrainTest(tf.test.TestCase):
 
   def test_no_validation_set_trains_on_everything(self):
     # --validation_size=0: every training example is trained on (as the
-    # seed's protocol); history has no validation figure, not NaN.
+    # tutorial's protocol); history has no validation figure, not NaN.
     model_dir = self.create_tempdir().full_path
     metrics = train_for(model_dir, 10, validation_size=0)
     self.assertEqual(metrics["global_step"], 10)

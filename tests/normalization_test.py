@@ -79,7 +79,7 @@ class NormalizationTest(tf.test.TestCase, parameterized.TestCase):
     self.assertAllClose(y, layer(x).numpy(), atol=1e-5)
 
   def test_batch_norm_between_recurrent_layers(self):
-    # Seed 003's BatchNorm RNN: the first layer's sequence is normalised
+    # The time-series chapter's BatchNorm RNN: the first layer's sequence is normalised
     # over batch and time before the second layer.
     x = random_x((3, 6, 1))
     with tf.Graph().as_default():

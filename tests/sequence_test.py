@@ -13,7 +13,7 @@ from tf1seq.cells import keras_layout as keras_cells
 from tf1seq import layers
 from tf1seq import sequence
 
-SEED_002_INPUT = np.array([0.1, 0.2, 0.3], np.float32).reshape((1, 3, 1))
+TUTORIAL_INPUT = np.array([0.1, 0.2, 0.3], np.float32).reshape((1, 3, 1))
 
 
 def np_simple_rnn(x, kernel, recurrent, bias, mask=None):
@@ -43,9 +43,9 @@ class SequenceTest(tf.test.TestCase, parameterized.TestCase):
   def test_seed_002_return_sequences_and_state(self):
     with tf.Graph().as_default():
       cell = keras_cells.KerasLSTMCell(1)
-      outputs, state = sequence.rnn(cell, SEED_002_INPUT,
+      outputs, state = sequence.rnn(cell, TUTORIAL_INPUT,
                                     return_sequences=True, return_state=True)
-      last, last_state = sequence.rnn(cell, SEED_002_INPUT,
+      last, last_state = sequence.rnn(cell, TUTORIAL_INPUT,
                                       return_state=True)
       self.assertEqual(outputs.shape.as_list(), [1, 3, 1])
       self.assertEqual(state.h.shape.as_list(), [1, 1])
@@ -62,7 +62,7 @@ class SequenceTest(tf.test.TestCase, parameterized.TestCase):
     layer.build((None, 3, 1))
     layer.set_weights(weights)
     keras_outputs, keras_h, keras_c = [t.numpy()
-                                       for t in layer(SEED_002_INPUT)]
+                                       for t in layer(TUTORIAL_INPUT)]
     self.assertAllClose(outputs, keras_outputs, atol=1e-6)
     self.assertAllClose(state.h, keras_h, atol=1e-6)
     self.assertAllClose(state.c, keras_c, atol=1e-6)
@@ -238,7 +238,7 @@ class SequenceTest(tf.test.TestCase, parameterized.TestCase):
     self.assertAllClose(static, dynamic, atol=1e-6)
 
   def test_while_loop_rnn_equals_dynamic_rnn(self):
-    # Seed 003's MyRNN with the LayerNorm cell.
+    # The time-series chapter's MyRNN with the LayerNorm cell.
     x = random_x((2, 7, 3))
     with tf.Graph().as_default():
       cell = keras_cells.LayerNormSimpleRNNCell(4)
@@ -282,7 +282,7 @@ class SequenceTest(tf.test.TestCase, parameterized.TestCase):
     self.assertAllClose(masked[0], short[0], atol=1e-6)
 
   def test_concat_encoders(self):
-    # Seed 000's two-input classifier: two LSTM encoders, concatenated.
+    # A Keras tutorial's two-input classifier: two LSTM encoders, joined.
     x_a, x_b = random_x((2, 4, 3)), random_x((2, 6, 1), seed=1)
     with tf.Graph().as_default():
       cells = [keras_cells.KerasLSTMCell(5), keras_cells.KerasLSTMCell(2)]

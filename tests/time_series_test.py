@@ -1,8 +1,8 @@
-"""Seed 003's data and the short (CI) versions of train.time_series.
+"""The time-series chapter's data and the short (CI) versions of train.time_series.
 
 The full table (20 epochs, 10,000 series) is README's command, not a test;
 here each model trains briefly on 1000 series and must beat the naive
-forecast of its task. Oracles: the seed's published naive figures and its
+forecast of its task. Oracles: the book's published naive figures and its
 `generate_time_series` code, copied verbatim.
 """
 
@@ -15,7 +15,7 @@ from train import time_series as trainer
 
 
 def seed_generate_time_series(batch_size, n_steps):
-  """Seed 003's function, verbatim (global numpy generator)."""
+  """The time-series chapter's function, verbatim (global numpy generator)."""
   freq1, freq2, offset1, offset2 = np.random.rand(4, batch_size, 1)
   time = np.linspace(0, 1, n_steps)
   series = 0.5 * np.sin((time - offset1) * (freq1 * 10 + 10))
@@ -42,7 +42,7 @@ class TimeSeriesDataTest(tf.test.TestCase):
                         expected)
 
   def test_naive_figures_are_the_seeds(self):
-    # Seed 003: 0.020211367 (one step) and 0.25697407 (ten steps).
+    # The book: 0.020211367 (one step) and 0.25697407 (ten steps).
     one_step = time_series.one_step_splits()
     self.assertEqual(one_step.train.x.shape, (7000, 50, 1))
     self.assertEqual(one_step.valid.y.shape, (2000, 1))

@@ -6,8 +6,8 @@ with Keras' `padding="causal"` besides `"valid"` and `"same"`: causal pads
 `(kernel_size - 1) * dilation_rate` zeros on the left, so output t sees only
 inputs <= t and the length is kept.
 
-`wavenet` is seed 003's stack of causal dilated convolutions (ReLU, rates
-1, 2, 4, 8 twice, then a 1x1 convolution to the outputs);
+`wavenet` is the time-series chapter's stack of causal dilated convolutions
+(ReLU, rates 1, 2, 4, 8 twice, then a 1x1 convolution to the outputs);
 `original_wavenet` is its gated-activation WaveNet with residual and skip
 connections.
 
@@ -133,7 +133,7 @@ def conv1d(inputs, filters, kernel_size, strides=1, padding="valid",
 
 def wavenet(inputs, filters=20, rates=(1, 2, 4, 8) * 2, outputs=10,
             kernel_size=2, activation=tf.nn.relu):
-  """Seed 003's WaveNet: causal dilated convolutions, then a 1x1 output.
+  """The time-series chapter's WaveNet: causal dilated convolutions, 1x1 out.
 
   Args:
     inputs: `[batch, time, channels]`.
@@ -161,11 +161,11 @@ def wavenet(inputs, filters=20, rates=(1, 2, 4, 8) * 2, outputs=10,
 
 
 def gated_activation_unit(inputs, activation=tf.tanh):
-  """Seed 003's `GatedActivationUnit` on `[..., 2 * n]` channels.
+  """The time-series chapter's `GatedActivationUnit` on `[..., 2 * n]` channels.
 
-  As the seed wrote it: `activation(activation(x[..., :n])) *
+  As the book wrote it: `activation(activation(x[..., :n])) *
   sigmoid(x[..., n:])` (the activation is applied twice, a slip of the
-  seed kept here so the model is the seed's).
+  seed kept here so the model is the book's).
 
   Args:
     inputs: tensor with an even, known last dimension.
@@ -207,7 +207,7 @@ def wavenet_residual_block(inputs, filters, dilation_rate):
 
 def original_wavenet(inputs, layers_per_block=3, blocks=1, filters=32,
                      outputs=10):
-  """Seed 003's gated-activation WaveNet with residual and skip connections.
+  """The time-series chapter's gated WaveNet, residual and skip connections.
 
   Args:
     inputs: `[batch, time, channels]`.
@@ -217,7 +217,7 @@ def original_wavenet(inputs, layers_per_block=3, blocks=1, filters=32,
     outputs: channels of the softmax output.
 
   Returns:
-    `[batch, time, outputs]`, a softmax over the last axis (as the seed).
+    `[batch, time, outputs]`, a softmax over the last axis (as the book).
   """
   z = conv1d(inputs, filters, 2, padding="causal")
   skips = []

@@ -18,7 +18,7 @@ or `static_rnn`, or a `tf.while_loop`) over any tf1seq cell:
   Embedding(mask_zero=True)             embedding(ids, ..., mask_zero=True)
   Concatenate()([lstm_a, lstm_b])       concat_encoders([x_a, x_b], cells)
   a custom layer looping over steps     while_loop_rnn(cell, x)
-    with a TensorArray (seed 003)
+    with a TensorArray (the time-series chapter)
   TimeDistributed(Dense(n))             layers.time_distributed_dense
 
 Masked steps leave the state unchanged and their outputs zero (TF1's
@@ -129,7 +129,9 @@ def _last_valid(outputs, sequence_length):
 
 def while_loop_rnn(cell, inputs, initial_state=None, mask=None,
                    return_sequences=False):
-  """Seed 003's `MyRNN`: `tf.while_loop` over steps, outputs in a TensorArray.
+  """The time-series chapter's `MyRNN`: a `tf.while_loop` over steps.
+
+  Outputs are collected in a TensorArray.
 
   The same computation as `dynamic_rnn`, written out: step t runs
   `cell(inputs[:, t], state)`. Where `mask[:, t]` is False the state is
@@ -405,7 +407,7 @@ def embedding(ids, vocab_size, embedding_size, mask_zero=False,
 
 
 def concat_encoders(inputs_list, cells, scope=None, **kwargs):
-  """Seed 000's two-input encoder: one RNN per input, last outputs joined.
+  """A Keras tutorial's two-input encoder: one RNN per input, joined.
 
   Args:
     inputs_list: `[batch, time_i, depth_i]` tensors (same batch).

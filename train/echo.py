@@ -1,4 +1,6 @@
-r"""Seed 004: an LSTM echoes [0.0, 0.2, 0.4, 0.6, 0.8] in three framings.
+r"""An LSTM echoes [0.0, 0.2, 0.4, 0.6, 0.8] in three framings.
+
+The echo problem of Jason Brownlee's TimeDistributed tutorial.
 
   one_to_one     5 samples of 1 step: LSTM(5) + Dense(1), 1000 epochs,
                  batch 5.
@@ -7,7 +9,7 @@ r"""Seed 004: an LSTM echoes [0.0, 0.2, 0.4, 0.6, 0.8] in three framings.
   many_to_many   1 sample of 5 steps: LSTM(5, return_sequences) +
                  time-distributed Dense(1), 1000 epochs, batch 1.
 
-Each prints a parameter summary per layer (the seed's counts: LSTM 140,
+Each prints a parameter summary per layer (the tutorial's counts: LSTM 140,
 Dense 6, Dense 30, time-distributed Dense 6) and the predictions to one
 decimal, which must read back the sequence:
 
@@ -33,7 +35,7 @@ from tf1seq import sequence
 
 FLAGS = flags.FLAGS
 
-# framing: (epochs, batch size), as the seed.
+# framing: (epochs, batch size), as the tutorial.
 Framing = collections.namedtuple("Framing", ["epochs", "batch_size"])
 FRAMINGS = collections.OrderedDict([
     ("one_to_one", Framing(1000, 5)),
@@ -48,7 +50,7 @@ def define_flags():
                     "Which framing to train, or all three.")
   flags.DEFINE_integer("length", 5, "Length of the echoed sequence "
                        "(i / length for i < length).")
-  flags.DEFINE_integer("epochs", None, "Epochs; default the seed's.")
+  flags.DEFINE_integer("epochs", None, "Epochs; default the tutorial's.")
   flags.DEFINE_integer("seed", 10, "Seed of the initialisation.")
   flags.register_validator("length", lambda n: n > 1,
                            message="--length must be at least 2.")
@@ -74,7 +76,7 @@ def echo_sequence(length):
 
 
 def framing_data(framing, length):
-  """The seed's `(X, y)` of a framing."""
+  """The tutorial's `(X, y)` of a framing."""
   seq = echo_sequence(length)
   if framing == "one_to_one":
     return seq.reshape(length, 1, 1), seq.reshape(length, 1)

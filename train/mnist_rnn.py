@@ -1,6 +1,6 @@
 r"""MNIST row-LSTM: each 28x28 image is read as 28 steps of 28 pixels.
 
-The TF1 graph of the seed tutorial (placeholders, a dense input projection
+The graph of a TF1 tutorial (placeholders, a dense input projection
 per row, `BasicLSTMCell`, `zero_state`, `dynamic_rnn`, logits from the final
 `h`, softmax cross-entropy, Adam), trained with checkpoints, resume,
 TensorBoard summaries, evaluation and a SavedModel export for TF Serving.
@@ -11,7 +11,7 @@ To run offline on the real MNIST digits shipped with tf1seq:
       --export_dir=/tmp/mnist_rnn/export
 
 On Fashion-MNIST (`apt-get install dataset-fashion-mnist`, found
-automatically) with the seed's settings, on all 60,000 training images:
+automatically) with the tutorial's settings, on all 60,000 training images:
 
   python -m train.mnist_rnn --dataset=fashion_mnist --epochs=15 \
       --validation_size=0 --model_dir=/tmp/fashion_rnn
@@ -121,7 +121,7 @@ def _make_cell(config, keep_prob):
 
 
 def build_logits(images, config, keep_prob=1.0):
-  """The seed graph: row projection, recurrent layers, classifier.
+  """The tutorial's graph: row projection, recurrent layers, classifier.
 
   Args:
     images: float32 `[batch, 28, 28]` in [0, 1]; any batch size.

@@ -1,8 +1,10 @@
-r"""Seed 003's time-series chapter in TF1 graph mode: every model, one table.
+r"""Every model of a time-series chapter in TF1 graph mode, one table.
 
-The seed's protocol: `generate_time_series` (two sines plus noise) seeded
+The chapter: sequences, in *Hands-On Machine Learning* (2nd edition).
+
+The book's protocol: `generate_time_series` (two sines plus noise) seeded
 with 42, 50 input steps, 10,000 series split 7000/2000/1000, 20 epochs of
-Adam (the seed's learning rates; Keras' epsilon 1e-7) on batches of 32
+Adam (the book's learning rates; Keras' epsilon 1e-7) on batches of 32
 shuffled every epoch, Keras' initialisers (`tf1seq.cells.keras_layout`), the
 validation MSE at the end.
 
@@ -26,16 +28,16 @@ Models (`--model`, a comma-separated list or `all`):
     naive_sequence  the last value seen, repeated
     seq2seq_rnn     SimpleRNN(20) x 2 + time-distributed Dense(10), lr 0.01
     batch_norm_rnn  the same with batch norm after each recurrent layer
-    layer_norm_rnn  LayerNorm SimpleRNN cells (seed's LNSimpleRNNCell)
+    layer_norm_rnn  LayerNorm SimpleRNN cells (the book's LNSimpleRNNCell)
     custom_loop_rnn the same cells in a hand-written tf.while_loop (MyRNN)
     lstm, gru       LSTM(20) x 2 or GRU(20) x 2 + time-distributed Dense(10)
     conv_gru        Conv1D(20, 4, strides 2) + GRU(20) x 2 + Dense(10),
                     targets at steps 3, 5, ..., 49
     wavenet         causal Conv1D(20, 2), dilations 1, 2, 4, 8 twice
     original_wavenet gated activations, residual and skip connections
-                    (2 epochs and a softmax output, as the seed)
+                    (2 epochs and a softmax output, as the book)
 
-Results: see README.md ("Time series (seed 003)"), with the command.
+Results, with the command: docs/results.md ("Time series and echo").
 """
 
 import collections
@@ -62,8 +64,8 @@ from . import loop
 
 FLAGS = flags.FLAGS
 
-# name: (task, learning rate, epochs, seed's figure(s) or None).
-# The seed's figures: its `model.evaluate(X_valid, ...)` outputs.
+# name: (task, learning rate, epochs, published figure(s) or None).
+# The book's figures: its `model.evaluate(X_valid, ...)` outputs.
 ModelSpec = collections.namedtuple(
     "ModelSpec", ["task", "learning_rate", "epochs", "seed_mse",
                   "seed_last_mse"])
@@ -90,7 +92,7 @@ MODELS = collections.OrderedDict([
 ])
 NAIVE = {"one_step": "naive", "ahead": "naive_ahead",
          "sequence": "naive_sequence"}
-# The model whose one-step forecasts `iterative` feeds back, as the seed.
+# The model whose one-step forecasts `iterative` feeds back, as the book.
 ITERATIVE_BASE = "deep_rnn_dense"
 
 
@@ -111,10 +113,10 @@ def define_flags():
   flags.DEFINE_integer("n_series", time_series.N_SERIES,
                        "Series generated; split 70/20/10 percent.")
   flags.DEFINE_integer("epochs", None,
-                       "Epochs for every trained model; default the seed's "
+                       "Epochs for every trained model; default the book's "
                        "(20, and 2 for original_wavenet).")
   flags.DEFINE_integer("batch_size", 32, "Series per training step.")
-  flags.DEFINE_integer("seed", 42, "Seed of the data (the seed's 42), the "
+  flags.DEFINE_integer("seed", 42, "Seed of the data (the book's 42), the "
                        "initialisation and the shuffling.")
   flags.DEFINE_string("plot_dir", None,
                       "If set, learning curves and forecasts are saved there "
@@ -170,7 +172,7 @@ def test_config():
 
 
 def load_data(task, config):
-  """The seed's splits for a task: `time_series.Splits`."""
+  """The book's splits for a task: `time_series.Splits`."""
   if task == "one_step":
     return time_series.one_step_splits(config.n_series, seed=config.seed)
   if task == "ahead":
@@ -191,7 +193,7 @@ def _sequence_head(h):
 
 
 def build_predictions(model, x, training):
-  """The seed's model `model` on `x`.
+  """The book's model `model` on `x`.
 
   Args:
     model: a trained model's name (see MODELS).
@@ -259,7 +261,7 @@ def build_predictions(model, x, training):
 
 
 def targets_for(model, y):
-  """The seed's targets of `model`: conv_gru's are every other step."""
+  """The book's targets of `model`: conv_gru's are every other step."""
   if model == "conv_gru":
     return y[:, 3::2]
   return y
@@ -314,7 +316,7 @@ def predict(session, graph_model, x, chunk=500):
 
 
 def iterative_forecast(session, graph_model, x, ahead=AHEAD):
-  """The seed's loop: predict one step, append it, predict again.
+  """The book's loop: predict one step, append it, predict again.
 
   Args:
     session: holds the trained one-step model.
@@ -465,7 +467,7 @@ def _figure(value):
 
 
 def format_table(results):
-  """One line per model: our MSE and last-step MSE, the seed's, ratios."""
+  """One line per model: our MSE and last-step MSE, the book's, ratios."""
   header = ("%-17s %9s %9s %9s %9s %6s %6s %7s" %
             ("model", "mse", "seed", "last", "seed", "ratio", "ratio",
              "time"))
@@ -516,7 +518,7 @@ def _plot_learning_curves(plot_dir, model, history):
 
 
 def _plot_forecast(plot_dir, model, session, graph_model, task, config):
-  """The seed's forecast plot of one new series (seed 43)."""
+  """The book's forecast plot of one new series (seed 43)."""
   plt = _pyplot()
   series = time_series.generate_time_series(1, N_STEPS + AHEAD,
                                             config.seed + 1)

@@ -6,7 +6,7 @@ orthogonal for the recurrent kernel, zeros for biases; `unit_forget_bias` for
 the LSTM) and Keras' gate orders. These cells reproduce Keras 3's cells
 (`keras.layers.SimpleRNNCell`, `LSTMCell`, `GRUCell`) in graph mode, so that
 weights copy over one to one and training starts from the same
-distribution as the Keras code of the seed tutorials:
+distribution as the Keras code of the Keras tutorials:
 
   SimpleRNNCell: `kernel` [depth, units], `recurrent_kernel` [units, units],
     `bias` [units].
@@ -15,7 +15,7 @@ distribution as the Keras code of the seed tutorials:
   KerasGRUCell: `kernel` [depth, 3u], `recurrent_kernel` [u, 3u]; gates z,
     r, h; `bias` [2, 3u] (input and recurrent biases) when `reset_after`
     (Keras' default, CuDNN's convention), else [3u].
-  LayerNormSimpleRNNCell: seed 003's `LNSimpleRNNCell`: a linear
+  LayerNormSimpleRNNCell: the time-series chapter's `LNSimpleRNNCell`: a linear
     SimpleRNNCell (`simple_rnn_cell/...`), layer norm (`layer_norm/gamma`,
     `layer_norm/beta`), then the activation.
 
@@ -295,7 +295,7 @@ def layer_norm(inputs, gamma, beta, epsilon=1e-3):
 
 
 class LayerNormSimpleRNNCell(KerasRNNCell):
-  """Seed 003's `LNSimpleRNNCell`: `h' = act(LN(x @ k + h @ rk + b))`.
+  """The time-series chapter's `LNSimpleRNNCell`: `h' = act(LN(x @ k + h @ rk + b))`.
 
   Variables: `simple_rnn_cell/{kernel, recurrent_kernel, bias}` and
   `layer_norm/{gamma, beta}` (ones and zeros; epsilon 1e-3 as Keras').

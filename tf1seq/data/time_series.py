@@ -1,14 +1,16 @@
-"""Seed 003's synthetic time series: two sines plus noise, and its splits.
+"""Synthetic time series (two sines plus noise) and their splits.
+
+Those of the time-series chapter of *Hands-On Machine Learning*.
 
 `generate_time_series` is the chapter's formula, drawing from a
-`np.random.RandomState` in the same order as the seed's global
-`np.random.rand` calls, so `RandomState(42)` gives the seed's exact arrays.
+`np.random.RandomState` in the same order as the book's global
+`np.random.rand` calls, so `RandomState(42)` gives the book's exact arrays.
 
 Usage:
 
   from tf1seq.data import time_series
   splits = time_series.one_step_splits()      # X [7000, 50, 1], y [7000, 1]
-  splits.valid.x, splits.valid.y               # the seed's X_valid, y_valid
+  splits.valid.x, splits.valid.y               # the book's X_valid, y_valid
 """
 
 import collections
@@ -19,7 +21,7 @@ N_STEPS = 50
 N_SERIES = 10000
 AHEAD = 10
 SEED = 42
-# The seed's split of 10,000 series: 7000 train, 2000 validation, 1000 test.
+# The book's split of 10,000 series: 7000 train, 2000 validation, 1000 test.
 TRAIN_FRACTION = 0.7
 VALID_FRACTION = 0.2
 
@@ -34,7 +36,7 @@ def generate_time_series(batch_size, n_steps, random_state=None):
     batch_size: positive int, the number of series.
     n_steps: positive int, their length.
     random_state: a `np.random.RandomState`, an int seed, or None (numpy's
-      global generator, as the seed).
+      global generator, as the book).
 
   Returns:
     float32 `[batch_size, n_steps, 1]`.

@@ -1,4 +1,4 @@
-# The seed-001 tutorial's MNIST LSTM script, verbatim but for its imports:
+# A TF1 tutorial's MNIST LSTM script, verbatim but for its imports:
 #   import tensorflow as tf
 #   from tensorflow.examples.tutorials.mnist import input_data
 import tf1seq.compat.v1 as tf

@@ -1,6 +1,6 @@
-"""The seed-001 TF1 script runs after changing only its import lines.
+"""A TF1 tutorial's script runs after changing only its import lines.
 
-`testdata/seed001_mnist_lstm.py` is the tutorial's script with
+`testdata/tutorial_mnist_lstm.py` is the tutorial's script with
 `import tensorflow as tf` and the `tensorflow.examples` import replaced; it
 trains for 100,000 steps, so the test reads its first printed batch
 accuracies and then ends it.
@@ -15,10 +15,10 @@ import threading
 import tensorflow as tf
 
 SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                      "testdata", "seed001_mnist_lstm.py")
+                      "testdata", "tutorial_mnist_lstm.py")
 
 
-class Seed001PortTest(tf.test.TestCase):
+class TutorialPortTest(tf.test.TestCase):
 
   def test_script_trains_with_only_imports_changed(self):
     with open(SCRIPT) as f:
