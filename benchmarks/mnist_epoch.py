@@ -61,6 +61,7 @@ import tensorflow as tf  # pylint: disable=g-import-not-at-top
 from benchmarks import common  # pylint: disable=g-import-not-at-top
 from tf1seq import files  # pylint: disable=g-import-not-at-top
 from tf1seq.data import mnist  # pylint: disable=g-import-not-at-top
+from train import cells as trainer_cells  # pylint: disable=g-import-not-at-top
 from train import common_flags  # pylint: disable=g-import-not-at-top
 from train import mnist_rnn  # pylint: disable=g-import-not-at-top
 
@@ -125,11 +126,11 @@ def graph_of(variant):
       stack.enter_context(mock.patch.object(
           mnist_rnn, "layers", types.SimpleNamespace(dense=core.dense)))
       stack.enter_context(mock.patch.object(
-          mnist_rnn, "rnn_cell", types.SimpleNamespace(
+          trainer_cells, "rnn_cell", types.SimpleNamespace(
               LSTMStateTuple=rnn_cell_impl.LSTMStateTuple,
               MultiRNNCell=rnn_cell_impl.MultiRNNCell,
               DropoutWrapper=rnn_cell_impl.DropoutWrapper)))
-      stack.enter_context(mock.patch.object(mnist_rnn, "_CELLS", {
+      stack.enter_context(mock.patch.object(trainer_cells, "CELLS", {
           "basic_lstm": rnn_cell_impl.BasicLSTMCell,
           "lstm": rnn_cell_impl.LSTMCell,
           "gru": rnn_cell_impl.GRUCell,
@@ -337,7 +338,7 @@ def main(argv):
   results["graphs"] = summarize_epoch(graphs, config.batch_size, steps)
   print(format_results(results))
   if FLAGS.out:
-    files.write_json_atomically(FLAGS.out, results)
+    files.write_json_atomically(FLAGS.out, results, sort_keys=False)
     logging.info("wrote %s", FLAGS.out)
 
 

@@ -61,6 +61,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import tensorflow as tf  # pylint: disable=g-import-not-at-top
 
 from benchmarks import common  # pylint: disable=g-import-not-at-top
+from tf1seq import files  # pylint: disable=g-import-not-at-top
 
 FLAGS = flags.FLAGS
 
@@ -616,7 +617,7 @@ def main(argv):
       ["python -m benchmarks.rnn_throughput"] + sys.argv[1:])
   print(format_results(results))
   if FLAGS.out:
-    common.write_json_atomically(FLAGS.out, results)
+    files.write_json_atomically(FLAGS.out, results, sort_keys=False)
     logging.info("wrote %s", FLAGS.out)
 
 

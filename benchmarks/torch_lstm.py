@@ -34,6 +34,7 @@ import numpy as np
 import torch
 
 from benchmarks import common
+from tf1seq import files
 
 FLAGS = flags.FLAGS
 SEED = 0  # Of the data and the weights, as in rnn_throughput.
@@ -179,7 +180,7 @@ def main(argv):
     print(common.format_table(title, [("torch.nn.LSTM", row)]))
     print()
   if FLAGS.out:
-    common.write_json_atomically(FLAGS.out, results)
+    files.write_json_atomically(FLAGS.out, results, sort_keys=False)
 
 
 if __name__ == "__main__":

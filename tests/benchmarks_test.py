@@ -13,6 +13,7 @@ import tensorflow as tf
 from benchmarks import common
 from benchmarks import mnist_epoch
 from benchmarks import rnn_throughput
+from tf1seq import files
 from train import mnist_rnn
 
 Splits = collections.namedtuple(
@@ -131,7 +132,7 @@ class QuickRunTest(tf.test.TestCase):
         ["tiny"], ["tf1seq_reference", "tf_legacy", "torch"], repeats=2,
         steps=1, warm_up=1, threads=1, memory=True, memory_steps=1,
         torch_python="/nonexistent/python")
-    common.write_json_atomically(out, results)
+    files.write_json_atomically(out, results, sort_keys=False)
     with open(out) as f:
       loaded = json.load(f)
     self.assertEqual(os.listdir(os.path.dirname(out)), ["out.json"])

@@ -1,15 +1,17 @@
 """Files written whole or not at all, on any file system TensorFlow reads.
 
-Every path goes through `tf.io.gfile`, so `gs://`-style and `ram://` paths
-work as local ones do. The content goes to a temporary name beside the
-target, then is renamed over it: a reader never sees half a file, and a
-failed write leaves the previous file as it was.
+A local path is written with the operating system's calls; a path with a
+scheme (`gs://...`, `ram://...`) through `tf.io.gfile`, imported only then
+(so processes without TensorFlow, such as a PyTorch benchmark worker, use
+this module too). The content goes to a temporary name beside the target,
+then is renamed over it: a reader never sees half a file, and a failed
+write leaves the previous file as it was.
 
 Usage:
 
   from tf1seq import files
   files.write_json_atomically("/tmp/run/metrics.json", {"step": 3})
-  files.write_atomically("/tmp/run/vocab.txt", "abc\n")
+  files.write_atomically("ram://run/vocab.txt", "abc\n")
 """
 
 import json
@@ -17,7 +19,6 @@ import os
 import uuid
 
 import numpy as np
-import tensorflow as tf
 
 
 def _json_default(value):
@@ -25,6 +26,42 @@ def _json_default(value):
   if isinstance(value, (np.generic, np.ndarray)):
     return value.tolist()
   raise TypeError("%r is not JSON serializable" % (value,))
+
+
+def is_local(path):
+  """Whether `path` is on the local file system (has no `scheme://`)."""
+  return "://" not in str(path)
+
+
+class _LocalFiles(object):
+  """The few file operations `write_atomically` needs, by the OS."""
+
+  errors = (OSError,)
+  makedirs = staticmethod(lambda d: os.makedirs(d, exist_ok=True))
+  exists = staticmethod(os.path.exists)
+  remove = staticmethod(os.remove)
+  rename = staticmethod(os.replace)
+
+  @staticmethod
+  def open(path, mode):
+    return open(path, mode, **({} if "b" in mode else {"encoding": "utf-8"}))
+
+
+class _GFiles(object):
+  """The same through `tf.io.gfile`."""
+
+  def __init__(self):
+    import tensorflow as tf  # pylint: disable=g-import-not-at-top
+    self.errors = (tf.errors.OpError, OSError)
+    self.makedirs = tf.io.gfile.makedirs
+    self.exists = tf.io.gfile.exists
+    self.remove = tf.io.gfile.remove
+    self.rename = lambda a, b: tf.io.gfile.rename(a, b, overwrite=True)
+    self.open = tf.io.gfile.GFile
+
+
+def _file_system(path):
+  return _LocalFiles if is_local(path) else _GFiles()
 
 
 def write_atomically(path, content):
@@ -38,37 +75,46 @@ def write_atomically(path, content):
     OSError: naming `path` and the cause, if the file cannot be written;
       the previous file at `path` (if any) is then unchanged.
   """
+  fs = _file_system(path)
   directory = os.path.dirname(path)
   temporary = os.path.join(directory, ".tmp-%s-%s" % (
       os.path.basename(path), uuid.uuid4().hex[:8]))
   try:
     if directory:
-      tf.io.gfile.makedirs(directory)
-    with tf.io.gfile.GFile(temporary,
-                           "wb" if isinstance(content, bytes) else "w") as f:
+      fs.makedirs(directory)
+    with fs.open(temporary,
+                 "wb" if isinstance(content, bytes) else "w") as f:
       f.write(content)
-    tf.io.gfile.rename(temporary, path, overwrite=True)
-  except (tf.errors.OpError, OSError) as e:
-    if tf.io.gfile.exists(temporary):
-      tf.io.gfile.remove(temporary)
+    fs.rename(temporary, path)
+  except fs.errors as e:
+    try:
+      if fs.exists(temporary):
+        fs.remove(temporary)
+    except fs.errors:
+      pass  # The original error says more.
     message = getattr(e, "message", None) or str(e)
     raise OSError("could not write %s: %s" % (path, message)) from e
 
 
-def write_json_atomically(path, value):
-  """Writes `value` as indented, key-sorted JSON to `path`, atomically.
+def write_json_atomically(path, value, sort_keys=True):
+  """Writes `value` as indented JSON to `path`, atomically.
+
+  Args:
+    path: the file.
+    value: what to write; numpy scalars and arrays become numbers and lists.
+    sort_keys: False keeps the dicts' own order.
 
   Raises:
     TypeError: if `value` holds something JSON cannot represent (nothing is
       written then).
     OSError: as `write_atomically`.
   """
-  text = json.dumps(value, indent=2, sort_keys=True,
+  text = json.dumps(value, indent=2, sort_keys=sort_keys,
                     default=_json_default) + "\n"
   write_atomically(path, text)
 
 
 def read_json(path):
-  """The JSON value in `path` (any file system `tf.io.gfile` reads)."""
-  with tf.io.gfile.GFile(path) as f:
+  """The JSON value in `path`."""
+  with _file_system(path).open(path, "r") as f:
     return json.load(f)
