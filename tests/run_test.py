@@ -278,7 +278,7 @@ class ReportTest(tf.test.TestCase):
                      ("tf1seq", "line 6"))
     self.assertEqual(rows["tf.placeholder"], ("TensorFlow", "line 5"))
     self.assertEqual(rows["tf.float32"], ("TensorFlow", "lines 5, 9"))
-    self.assertEqual(rows["tf.nn.dynamic_rnn"], ("TensorFlow", "line 9"))
+    self.assertEqual(rows["tf.nn.dynamic_rnn"], ("tf1seq", "line 9"))
     self.assertEqual(rows["tf.layers.conv2d"], ("NOT COVERED", "line 7"))
     self.assertEqual(rows["tf.contrib.grid_rnn"],
                      ("NOT COVERED", "line 8"))

@@ -30,6 +30,9 @@ Usage:
 """
 
 import tensorflow as tf
+# TensorFlow's own loops, by module: `tf.compat.v1.nn.dynamic_rnn` may be
+# this module's `dynamic_rnn` once `tf1seq.patch()` has run.
+from tensorflow.python.ops import rnn as tf_rnn
 
 from tf1seq import fused_lstm
 from tf1seq.cells import base as rnn_cell_base
@@ -185,7 +188,7 @@ def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None,
   """
   layers = _layers_of(cell)
   if layers is None or tf.nest.is_nested(inputs):
-    return tf.compat.v1.nn.dynamic_rnn(
+    return tf_rnn.dynamic_rnn(
         cell, inputs, sequence_length=sequence_length,
         initial_state=initial_state, dtype=dtype,
         parallel_iterations=parallel_iterations, swap_memory=swap_memory,
@@ -247,3 +250,50 @@ def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None,
     if not stacked:
       return outputs, final_states[0]
     return outputs, tuple(final_states)
+
+
+def bidirectional_dynamic_rnn(cell_fw, cell_bw, inputs, sequence_length=None,
+                              initial_state_fw=None, initial_state_bw=None,
+                              dtype=None, parallel_iterations=None,
+                              swap_memory=False, time_major=False,
+                              scope=None, xla=None):
+  """`tf.compat.v1.nn.bidirectional_dynamic_rnn` on `dynamic_rnn`.
+
+  The same scopes as TensorFlow's (`bidirectional_rnn/fw/...`,
+  `bidirectional_rnn/bw/...`), so the variables and checkpoints are the
+  same; each direction takes the fast path if its cell does.
+
+  Args:
+    cell_fw, cell_bw: the two directions' cells.
+    inputs: `[batch, time, depth]` (or time-major) tensor, or a structure.
+    sequence_length: optional int vector `[batch]`; the backward direction
+      reverses each sequence within its length.
+    initial_state_fw, initial_state_bw: optional initial states.
+    dtype, parallel_iterations, swap_memory, time_major: as `dynamic_rnn`.
+    scope: variable scope; default "bidirectional_rnn".
+    xla: as `dynamic_rnn`.
+
+  Returns:
+    `((output_fw, output_bw), (output_state_fw, output_state_bw))`.
+  """
+  time_axis, batch_axis = (0, 1) if time_major else (1, 0)
+
+  def reverse(value):
+    if sequence_length is not None:
+      return tf.reverse_sequence(value, seq_lengths=sequence_length,
+                                 seq_axis=time_axis, batch_axis=batch_axis)
+    return tf.reverse(value, axis=[time_axis])
+
+  options = dict(sequence_length=sequence_length, dtype=dtype,
+                 parallel_iterations=parallel_iterations,
+                 swap_memory=swap_memory, time_major=time_major, xla=xla)
+  with tf.compat.v1.variable_scope(scope or "bidirectional_rnn"):
+    with tf.compat.v1.variable_scope("fw") as fw_scope:
+      output_fw, state_fw = dynamic_rnn(
+          cell_fw, inputs, initial_state=initial_state_fw, scope=fw_scope,
+          **options)
+    with tf.compat.v1.variable_scope("bw") as bw_scope:
+      reversed_output, state_bw = dynamic_rnn(
+          cell_bw, tf.nest.map_structure(reverse, inputs),
+          initial_state=initial_state_bw, scope=bw_scope, **options)
+  return (output_fw, reverse(reversed_output)), (state_fw, state_bw)

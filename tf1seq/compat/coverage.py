@@ -3,6 +3,8 @@
 The one table behind `tf1seq.compat.v1` (tf1seq's own `tf` namespace) and
 `tf1seq.patch` (which installs the same objects into TensorFlow's):
 
+  nn               `dynamic_rnn`, `bidirectional_dynamic_rnn`: `tf1seq.rnn`'s
+                   fast path (TensorFlow's with TF1SEQ_FAST_RNN=0)
   nn.rnn_cell      `rnn_cell.TF1_NAMES` (BasicLSTMCell, ..., LSTMStateTuple)
   layers           dense, Dense, dropout, flatten
   contrib.rnn      `contrib_rnn`'s names, `block_cells.LSTMBlockCell`, and
@@ -34,9 +36,11 @@ Usage:
 """
 
 import importlib
+import os
 import types
 
 from tf1seq import layers as _layers
+from tf1seq import rnn
 from tf1seq import rnn_cell
 from tf1seq.cells import block as block_cells
 from tf1seq.cells import contrib_cells
@@ -98,6 +102,23 @@ def _public(module):
   return {name: value for name, value in vars(module).items()
           if not name.startswith("_") and
           not isinstance(value, types.ModuleType)}
+
+
+# -- nn -------------------------------------------------------------------
+
+# TF1SEQ_FAST_RNN=0 keeps TensorFlow's own `dynamic_rnn` in ported programs.
+FAST_RNN_ENV = "TF1SEQ_FAST_RNN"
+
+
+def nn_functions():
+  """`tf.nn`'s loops that tf1seq replaces: `dynamic_rnn` and
+  `bidirectional_dynamic_rnn` on the fast path (same variables and
+  values), or none if the environment variable TF1SEQ_FAST_RNN is 0."""
+  if os.environ.get(FAST_RNN_ENV, "1").strip().lower() in ("0", "false",
+                                                           "no", "off"):
+    return {}
+  return {"dynamic_rnn": rnn.dynamic_rnn,
+          "bidirectional_dynamic_rnn": rnn.bidirectional_dynamic_rnn}
 
 
 # -- nn.rnn_cell ------------------------------------------------------------

@@ -3,6 +3,8 @@
 After `tf1seq.patch()`, unmodified TF1 code finds tf1seq's implementations
 where it looks for TF1's (the table is `tf1seq.compat.coverage`):
 
+  * `tf.compat.v1.nn.dynamic_rnn` and `bidirectional_dynamic_rnn`
+    (tf1seq's fast path; not with TF1SEQ_FAST_RNN=0);
   * `tf.compat.v1.nn.rnn_cell.*` (so also `tf.nn.rnn_cell.*` after
     `import tensorflow.compat.v1 as tf`): tf1seq's cells;
   * `tf.compat.v1.layers`: dense, Dense, dropout, flatten; any other name
@@ -180,6 +182,8 @@ def patch():
     nn_modules[id(module.nn)] = module.nn
   for nn in nn_modules.values():
     _set(state, nn, "rnn_cell", rnn_cell)
+    for name, function in coverage.nn_functions().items():
+      _set(state, nn, name, function)
   state.finder = _Finder(state.namespaces)
   sys.meta_path.insert(0, state.finder)
   _STATE = state

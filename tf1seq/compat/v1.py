@@ -3,6 +3,8 @@
 This namespace is `tf.compat.v1` with the parts that Keras 3 removed put
 back from tf1seq:
 
+  * `nn.dynamic_rnn` and `nn.bidirectional_dynamic_rnn` on tf1seq's fast
+    path (`tf1seq.rnn`; TensorFlow's own with TF1SEQ_FAST_RNN=0);
   * `nn.rnn_cell.*` (`BasicLSTMCell`, `LSTMCell`, `GRUCell`, ...,
     `MultiRNNCell`, `DropoutWrapper`, `LSTMStateTuple`);
   * `contrib.rnn.*` (the same cells plus `LayerNormBasicLSTMCell`,
@@ -52,7 +54,8 @@ def _register(namespace):
 
 nn = _register(_coverage.Namespace(
     __name__ + ".nn", _V1.nn,
-    {"rnn_cell": _coverage.rnn_cell_namespace(__name__ + ".nn.rnn_cell")}))
+    dict(_coverage.nn_functions(),
+         rnn_cell=_coverage.rnn_cell_namespace(__name__ + ".nn.rnn_cell"))))
 layers = _register(_coverage.layers_namespace(__name__ + ".layers"))
 contrib = _register(_coverage.contrib_namespace(__name__ + ".contrib"))
 compat = _register(_coverage.Namespace(__name__ + ".compat",
