@@ -328,17 +328,22 @@ def format_table(title, rows):
 # -- Timing.
 
 
-def measure(runners, shape, repeats, steps, warm_up_steps=2, log=None):
+def measure(runners, shape, repeats, steps, warm_up_steps=2, log=None,
+            fresh=False):
   """Times runners interleaved; returns their samples.
 
   Args:
-    runners: dict name -> runner (see the module docstring).
+    runners: dict name -> runner (see the module docstring), or with
+      `fresh` name -> a function making one.
     shape: the runners' `Shape`.
     repeats: rounds; each round times every runner once per kind.
     steps: training steps and batch-128 forward calls per sample; batch-1
       latency takes the median of 3 * steps calls.
     warm_up_steps: untimed calls per runner first.
     log: optional callable(str) for progress.
+    fresh: each round makes every runner anew (in order, warmed up, timed
+      for every kind, closed), so that with one process per runner only one
+      variant's process exists at a time.
 
   Returns:
     Dict name -> {"train": [examples/s], "infer": [examples/s],
@@ -358,30 +363,45 @@ def measure(runners, shape, repeats, steps, warm_up_steps=2, log=None):
       log("%s failed: %s" % (name, e))
       return None
 
-  for name, runner in runners.items():
-    log("warming up %s on %s" % (name, shape.name))
-    attempt(name, lambda: runner.warm_up(warm_up_steps))
+  def sample(name, runner, kind):
+    if kind == "train":
+      seconds = attempt(name, lambda: runner.train(steps))
+      value = None if seconds is None else steps * shape.batch / seconds
+    elif kind == "infer":
+      seconds = attempt(name, lambda: runner.infer(steps))
+      value = None if seconds is None else steps * INFER_BATCH / seconds
+    else:
+      calls = attempt(name, lambda: runner.latency(3 * steps))
+      value = None if calls is None else median(calls)
+    if value is not None:
+      samples[name][kind].append(value)
+
+  if not fresh:
+    for name, runner in runners.items():
+      log("warming up %s on %s" % (name, shape.name))
+      attempt(name, lambda: runner.warm_up(warm_up_steps))
   names = list(runners)
   for round_index in range(repeats):
     # Rotate the order so no runner always follows the same one.
     shift = round_index % len(names)
     order = names[shift:] + names[:shift]
-    for kind in KINDS:
+    if fresh:
       for name in order:
         if name in failed:
           continue
-        runner = runners[name]
-        if kind == "train":
-          seconds = attempt(name, lambda: runner.train(steps))
-          value = None if seconds is None else steps * shape.batch / seconds
-        elif kind == "infer":
-          seconds = attempt(name, lambda: runner.infer(steps))
-          value = None if seconds is None else steps * INFER_BATCH / seconds
-        else:
-          calls = attempt(name, lambda: runner.latency(3 * steps))
-          value = None if calls is None else median(calls)
-        if value is not None:
-          samples[name][kind].append(value)
+        runner = attempt(name, runners[name])
+        if runner is None:
+          continue
+        attempt(name, lambda: runner.warm_up(warm_up_steps))
+        for kind in KINDS:
+          if name not in failed:
+            sample(name, runner, kind)
+        runner.close()
+    else:
+      for kind in KINDS:
+        for name in order:
+          if name not in failed:
+            sample(name, runners[name], kind)
     log("round %d/%d of %s done" % (round_index + 1, repeats, shape.name))
   for name, message in failed.items():
     samples[name] = {"error": message}
@@ -610,3 +630,10 @@ class RemoteRunner(object):
 
   def close(self):
     self._worker.call(op="close", key=self._key)
+
+
+class OwnedRunner(RemoteRunner):
+  """A `RemoteRunner` alone in its worker: closing it ends the process."""
+
+  def close(self):
+    self._worker.close()

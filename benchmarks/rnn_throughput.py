@@ -44,6 +44,7 @@ Smoke test of the harness (seconds):
 """
 
 import collections
+import functools
 import datetime
 import gc
 import importlib
@@ -109,10 +110,17 @@ flags.DEFINE_string("torch_python", None,
                     "Interpreter with torch for the torch variant; default: "
                     "$TORCH_PYTHON, then %s, the first that imports torch." %
                     ", ".join(common.TORCH_PYTHON_CANDIDATES))
-flags.DEFINE_string("torch_omp_wait_policy", "PASSIVE",
+flags.DEFINE_string("torch_omp_wait_policy", "",
                     "OMP_WAIT_POLICY of the torch processes (empty: leave "
-                    "as is). OpenMP's default spinning stalls torch by "
-                    "10-100x when other processes share the cores.")
+                    "as is, PyTorch's default). With --noisolate, PASSIVE "
+                    "keeps an idle torch worker from spinning beside "
+                    "TensorFlow.")
+flags.DEFINE_bool("isolate", True,
+                  "Every round starts each variant in a process of its own "
+                  "and ends it before the next variant starts, so no two "
+                  "variants (PyTorch and TensorFlow above all) share the "
+                  "machine; --noisolate keeps one long-lived process per "
+                  "kind of variant.")
 flags.DEFINE_bool("quick", False, "A tiny smoke run of the harness: "
                   "defaults --shapes=tiny --repeats=2 --steps=1 --warm_up=1 "
                   "--memory_steps=2 unless given.")
@@ -358,6 +366,7 @@ class Hosts(object):
     self._workers = {}
     self._dead = {}  # host: why its worker is unusable.
     self._torch_python = None
+    self._started = 0
 
   @property
   def torch_python(self):
@@ -367,18 +376,43 @@ class Hosts(object):
 
   def _worker(self, host):
     if host not in self._workers:
-      common_flags = ["--threads=%d" % self._threads, "--worker"]
-      environment = None
-      if host == "torch":
-        command = [self.torch_python, "-m", "benchmarks.torch_lstm"]
-        environment = self.torch_environment
-      else:
-        command = [sys.executable, "-m", "benchmarks.rnn_throughput",
-                   "--control_flow_v1"]
+      command, environment = self._command(host)
       self._workers[host] = common.RemoteWorker(
-          command + common_flags,
+          command + ["--threads=%d" % self._threads, "--worker"],
           os.path.join(self._log_dir, "%s_worker.log" % host), environment)
     return self._workers[host]
+
+  def _command(self, host):
+    """`(command, environment)` of a worker process for `host`."""
+    if host == "torch":
+      return ([self.torch_python, "-m", "benchmarks.torch_lstm"],
+              self.torch_environment)
+    command = [sys.executable, "-m", "benchmarks.rnn_throughput"]
+    if host == "graph_cfv1":
+      command.append("--control_flow_v1")
+    return command, None
+
+  def isolated_runner(self, variant, shape_name):
+    """`variant`'s runner alone in a new process, ended by `close()`.
+
+    Raises:
+      NotAvailable: if the variant cannot run here.
+    """
+    host = VARIANTS[variant].host
+    if host == "torch" and not self.torch_python:
+      raise NotAvailable("not installed (%s)" % common.TORCH_INSTALL)
+    command, environment = self._command(host)
+    self._started += 1
+    worker = common.RemoteWorker(
+        command + ["--threads=%d" % self._threads, "--worker"],
+        os.path.join(self._log_dir, "%s_%s_%d.log" % (
+            variant, shape_name, self._started)), environment)
+    try:
+      worker.call(op="build", key="1", variant=variant, shape=shape_name)
+    except (RuntimeError, OSError):
+      worker.close()
+      raise
+    return common.OwnedRunner(worker, "1")
 
   def runner(self, variant, shape_name):
     """Builds `variant`'s runner for a shape.
@@ -440,7 +474,7 @@ def _versions(torch_python):
 
 def run(shape_names, variants, repeats, steps, warm_up, threads, memory,
         memory_steps, torch_python=None, log_dir=None,
-        torch_omp_wait_policy="PASSIVE"):
+        torch_omp_wait_policy="", isolate=True):
   """Measures `variants` on every shape; returns the results dict.
 
   Args:
@@ -456,6 +490,7 @@ def run(shape_names, variants, repeats, steps, warm_up, threads, memory,
     log_dir: child processes' logs; default a temporary directory.
     torch_omp_wait_policy: OMP_WAIT_POLICY of the torch processes, or
       empty.
+    isolate: each variant in a fresh process of its own every round.
 
   Returns:
     Dict with "config" and "shapes": shape name -> {"description",
@@ -479,7 +514,13 @@ def run(shape_names, variants, repeats, steps, warm_up, threads, memory,
         rows[variant] = {"label": VARIANTS[variant].label, "status": "ok"}
         logging.info("building %s on %s", variant, shape_name)
         try:
-          runners[variant] = hosts.runner(variant, shape_name)
+          if isolate:
+            if VARIANTS[variant].host == "torch" and not hosts.torch_python:
+              raise NotAvailable("not installed (%s)" % common.TORCH_INSTALL)
+            runners[variant] = functools.partial(hosts.isolated_runner,
+                                                 variant, shape_name)
+          else:
+            runners[variant] = hosts.runner(variant, shape_name)
         except NotAvailable as e:
           rows[variant]["status"] = str(e)
         except Exception as e:  # pylint: disable=broad-except
@@ -487,9 +528,10 @@ def run(shape_names, variants, repeats, steps, warm_up, threads, memory,
           rows[variant]["status"] = "failed to build: %s: %s" % (
               type(e).__name__, str(e).strip().splitlines()[0])
       samples = common.measure(runners, shape, repeats, shape_steps,
-                               warm_up, log=logging.info)
-      for runner in runners.values():
-        runner.close()
+                               warm_up, log=logging.info, fresh=isolate)
+      if not isolate:
+        for runner in runners.values():
+          runner.close()
       gc.collect()
       baseline = samples.get(BASELINE)
       if baseline is not None and "error" in baseline:
@@ -512,7 +554,7 @@ def run(shape_names, variants, repeats, steps, warm_up, threads, memory,
       "cpu_count": os.cpu_count(), "machine": platform.machine(),
       "versions": _versions(hosts.torch_python),
       "torch_python": hosts.torch_python or None,
-      "torch_environment": torch_environment,
+      "torch_environment": torch_environment, "isolate": isolate,
       "date": datetime.datetime.now().isoformat(timespec="seconds"),
       "log_dir": log_dir}
   return results
@@ -612,7 +654,7 @@ def main(argv):
                 settings["steps"], settings["warm_up"], FLAGS.threads,
                 FLAGS.memory, settings["memory_steps"],
                 FLAGS.torch_python, FLAGS.child_log_dir,
-                FLAGS.torch_omp_wait_policy)
+                FLAGS.torch_omp_wait_policy, FLAGS.isolate)
   results["config"]["command"] = " ".join(
       ["python -m benchmarks.rnn_throughput"] + sys.argv[1:])
   print(format_results(results))

@@ -114,6 +114,46 @@ class DataTest(tf.test.TestCase):
         "softmax 100 at every step")
 
 
+class FreshMeasureTest(tf.test.TestCase):
+
+  def test_one_runner_alive_at_a_time_in_rotating_order(self):
+    events = []
+    alive = set()
+
+    class FakeRunner(object):
+
+      def __init__(self, name):
+        self.name = name
+        self.assertion = len(alive) == 0  # Nobody else alive.
+        alive.add(name)
+        events.append(("start", name, self.assertion))
+
+      def warm_up(self, count):
+        del count
+
+      def train(self, count):
+        return count * 0.01
+
+      def infer(self, count):
+        return count * 0.02
+
+      def latency(self, count):
+        return [0.001] * count
+
+      def close(self):
+        alive.discard(self.name)
+        events.append(("end", self.name, True))
+
+    samples = common.measure(
+        {name: (lambda n=name: FakeRunner(n)) for name in ("a", "b", "c")},
+        common.SHAPES["tiny"], repeats=3, steps=2, fresh=True)
+    self.assertTrue(all(ok for _, _, ok in events))
+    starts = [name for kind, name, _ in events if kind == "start"]
+    self.assertEqual(starts, ["a", "b", "c", "b", "c", "a", "c", "a", "b"])
+    self.assertLen(samples["a"]["train"], 3)
+    self.assertAllClose(samples["a"]["latency"], [0.001] * 3)
+
+
 class QuickRunTest(tf.test.TestCase):
 
   def test_tiny_graphs_build_alike(self):
