@@ -125,11 +125,11 @@ def define_flags():
                        "--batch_size.")
   flags.DEFINE_float("validation_fraction", 0.05,
                      "Share of the text, from its end, held out.")
-  flags.DEFINE_enum("validation_from", "end", ["end", "each_file"],
-                    "end: the last --validation_fraction of the concatenated "
-                    "text validates; each_file: the last --validation_fraction"
-                    " of every file (for corpora of files of different "
-                    "kinds).")
+  flags.DEFINE_enum("validation_from", "each_file", ["end", "each_file"],
+                    "each_file: the last --validation_fraction of every file "
+                    "validates (a corpus of files of different kinds is "
+                    "validated on all of them; one file: its end); end: the "
+                    "last --validation_fraction of the concatenated text.")
   flags.DEFINE_enum("optimizer", "adam", ["adam", "sgd"], "Optimizer.")
   flags.DEFINE_float("max_grad_norm", 5.0, "Gradients are clipped to this "
                      "global norm.")

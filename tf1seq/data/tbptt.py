@@ -196,7 +196,7 @@ def aligned_batches(arrays, batch_size, num_steps):
 
 
 def text_batches(corpus, vocab, batch_size, eval_batch_size, num_steps,
-                 validation_fraction, validation_from="end"):
+                 validation_fraction, validation_from="each_file"):
   """Training and validation `Batches` of a text.
 
   Args:

@@ -16,7 +16,6 @@ import json
 import os
 
 import numpy as np
-import tensorflow as tf
 
 from tf1seq import files
 
@@ -181,8 +180,7 @@ class Vocabulary(object):
       ValueError: if the file is not such a vocabulary (names the file).
     """
     try:
-      with tf.io.gfile.GFile(path) as f:
-        characters = json.load(f)["characters"]
+      characters = files.read_json(path)["characters"]
       return cls(characters)
     except (ValueError, KeyError, TypeError) as e:
       raise ValueError("vocabulary file %s is not valid: %s" % (path, e)) \
