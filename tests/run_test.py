@@ -280,18 +280,19 @@ class ReportTest(tf.test.TestCase):
     self.assertEqual(rows["tf.float32"], ("TensorFlow", "lines 5, 9"))
     self.assertEqual(rows["tf.nn.dynamic_rnn"], ("TensorFlow", "line 9"))
     self.assertEqual(rows["tf.layers.conv2d"], ("NOT COVERED", "line 7"))
-    self.assertEqual(rows["tf.contrib.legacy_seq2seq"],
+    self.assertEqual(rows["tf.contrib.legacy_seq2seq.rnn_decoder"],
                      ("NOT COVERED", "line 8"))
     self.assertEqual(rows["tf.contrib.seq2seq.sequence_loss"],
                      ("tf1seq", "line 2"))
-    self.assertEqual(rows["tf.contrib.opt"], ("NOT COVERED", "line 3"))
+    self.assertEqual(rows["tf.contrib.opt.LazyAdamOptimizer"],
+                     ("NOT COVERED", "line 3"))
     self.assertIn("TF1 API used by model.py", report)
     self.assertIn("TF1 API used by local_lib.py", report)
     self.assertIn("  tf.layers.conv2d (line 7): tf.layers.conv2d is not "
                   "provided by tf1seq (TensorFlow's own needs Keras 2); use "
                   "tf.contrib.layers.conv2d (tf_slim) or tf.nn.conv2d.",
                   report)
-    self.assertIn("  tf.contrib.legacy_seq2seq (line 8): "
+    self.assertIn("  tf.contrib.legacy_seq2seq.rnn_decoder (line 8): "
                   "tf.contrib.legacy_seq2seq is not covered by tf1seq",
                   report)
     self.assertIn("Summary: 7 symbols, 5 covered, 2 not covered.", report)
