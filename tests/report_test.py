@@ -15,6 +15,7 @@ import textwrap
 
 import tensorflow as tf
 
+from benchmarks import corpus_coverage
 import tf1seq
 from tf1seq.compat import report as migration_report
 from tf1seq.compat import running as run
@@ -266,6 +267,11 @@ class TensorFlowPythonTest(ReportTestCase):
     verdict = migration_report.resolve(
         "tensorflow.python.layers.core.dense")
     self.assertRegex(verdict.detail, r"use tf\.layers\.dense \(tf1seq\)$")
+    # TensorFlow's public v1 API implemented in its Keras 2 copy is
+    # TensorFlow's.
+    verdict = migration_report.resolve("tensorflow.train.exponential_decay")
+    self.assertEqual(verdict, migration_report.Verdict(
+        "tf.train.exponential_decay", "TensorFlow", ""))
 
 
 class MissingModuleTest(ReportTestCase):
@@ -341,6 +347,60 @@ class JsonTest(ReportTestCase):
     options = run.parse_args(["--report-format", "json", "train.py"])
     self.assertEqual(options.report_format, "json")
     self.assertEqual(run.parse_args(["train.py"]).report_format, "text")
+
+
+class CorpusTallyTest(tf.test.TestCase):
+
+  def test_table_from_a_git_snapshot(self):
+    root = self.create_tempdir().full_path
+    source = os.path.join(root, "source")
+    write(source, {
+        "train.py": """\
+            import tensorflow as tf
+            import model
+            x = tf.placeholder(tf.float32)
+            """,
+        "model.py": """\
+            import tensorflow as tf
+            a = tf.contrib.crf.viterbi_decode
+            b = tf.contrib.crf.crf_log_likelihood
+            c = tf.contrib.crf.viterbi_decode
+            """,
+        "tools/__init__.py": "",
+        "tools/export.py": "import tensorflow as tf\nprint 'x'\n",
+    })
+    git = ["git", "-C", source, "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run(git + ["init", "-q"], check=True)
+    subprocess.run(git + ["add", "."], check=True)
+    subprocess.run(git + ["commit", "-qm", "c"], check=True)
+    commit = subprocess.run(git + ["rev-parse", "HEAD"], check=True,
+                            stdout=subprocess.PIPE, text=True).stdout.strip()
+    mirror = os.path.join(root, "mirror")
+    os.makedirs(os.path.join(mirror, "me+proj"))
+    os.rename(source, os.path.join(mirror, "me+proj", "repo"))
+    listing = os.path.join(root, "corpus.txt")
+    with open(listing, "w") as f:
+      f.write("# comment\nme/proj %s train.py -m:tools.export\n"
+              "me/absent %s train.py\n" % (commit, commit))
+    out = os.path.join(root, "table.md")
+    scratch = os.path.join(root, "scratch")
+    corpus_coverage.main(["--list", listing, "--scratch", scratch,
+                          "--mirror", mirror, "--out", out,
+                          "--pythonpath", os.path.dirname(
+                              os.path.dirname(os.path.abspath(__file__)))])
+    self.assertTrue(os.path.isfile(os.path.join(scratch, "me__proj",
+                                                "model.py")))
+    with open(out) as f:
+      table = f.read().splitlines()
+    self.assertEqual(
+        table[2],
+        "| [me/proj](https://github.com/me/proj) | `%s` | `train.py`, "
+        "`-m:tools.export` | 3 (1) | 4 | 2 (50%%) | "
+        "`tf.contrib.crf.viterbi_decode`, "
+        "`tf.contrib.crf.crf_log_likelihood` |" % commit[:10])
+    self.assertRegex(table[3], r"^\| \[me/absent\].* \| 0 \(0\) \| 0 \| "
+                     r"0 \(-\) \| not in .*scratch and no snapshot under ")
+    self.assertEqual(table[4], "| **all 2 projects** | | | | 4 | 2 (50%) | |")
 
 
 if __name__ == "__main__":

@@ -277,6 +277,10 @@ def resolve_value(dotted):
                    "%s is a Keras 3 object, which does not run in TF1 graph "
                    "code; use tf.layers.dense / tf.nn.rnn_cell (tf1seq)" %
                    symbol), is_module
+  if provider == "Keras 2" and parts[1] != "python":
+    # TensorFlow's public v1 API (tf.train.exponential_decay, ...) is
+    # TensorFlow's, wherever it is implemented.
+    provider = "TensorFlow"
   if provider == "Keras 2":
     return Verdict(symbol, NOT_COVERED,
                    _keras_2_reason(symbol, parts[index - 1])), is_module
