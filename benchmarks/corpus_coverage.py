@@ -224,6 +224,9 @@ def main(argv=None):
                       help="uncovered symbols shown per project")
   parser.add_argument("--out", default=None,
                       help="also write the table to this file")
+  parser.add_argument("--json_dir", default=None,
+                      help="also keep each entry's JSON report here "
+                           "(owner__name.N.json)")
   args = parser.parse_args(argv)
   projects = read_list(args.list)
   if args.only:
@@ -237,9 +240,14 @@ def main(argv=None):
       tally.failures.append(problem)
     else:
       directory = project_dir(args.scratch, project.repo)
-      for entry in project.entries:
-        tally.add(entry, run_report(entry, directory, args.python,
-                                    args.pythonpath))
+      for number, entry in enumerate(project.entries):
+        data = run_report(entry, directory, args.python, args.pythonpath)
+        tally.add(entry, data)
+        if args.json_dir:
+          os.makedirs(args.json_dir, exist_ok=True)
+          name = "%s.%d.json" % (project.repo.replace("/", "__"), number)
+          with open(os.path.join(args.json_dir, name), "w") as f:
+            json.dump(data, f, indent=1)
     symbols, covered = tally.counts()
     sys.stderr.write("%s: %d symbols, %d covered%s\n" % (
         project.repo, symbols, covered,

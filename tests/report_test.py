@@ -299,6 +299,22 @@ class MissingModuleTest(ReportTestCase):
     self.assertFalse(modules["tf.contrib.crf.viterbi_decode"])
     self.assertEqual(data["totals"]["not_covered"], 4)
 
+  def test_implementation_packages_keep_the_whole_path(self):
+    verdict = migration_report.resolve(
+        "tensorflow.contrib.slim.python.slim.data.parallel_reader.read")
+    self.assertEqual(
+        verdict.symbol,
+        "tf.contrib.slim.python.slim.data.parallel_reader.read")
+    self.assertEqual(verdict.provider, NOT_COVERED)
+
+  def test_keras_3_initializer_names_the_tf1_one(self):
+    verdict = migration_report.resolve(
+        "tensorflow.keras.initializers.glorot_uniform")
+    self.assertEqual(verdict.provider, NOT_COVERED)
+    self.assertRegex(verdict.detail,
+                     r"Keras 3 object.*use tf\.initializers\.glorot_uniform "
+                     r"\(TensorFlow's TF1 initializer\)$")
+
   def test_missing_function_of_a_covered_module(self):
     verdict = migration_report.resolve(
         "tensorflow.contrib.seq2seq.BasicDecoder.initialize")

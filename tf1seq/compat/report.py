@@ -140,6 +140,10 @@ def _missing_end(parts, index):
   A missing module is followed by what is used of it: `tf.contrib.crf` is
   missing, so `tf.contrib.crf.viterbi_decode` is the symbol.
   """
+  if "python" in parts[1:index + 1]:
+    # An implementation package (`tensorflow.contrib.slim.python.slim.data.
+    # parallel_reader`): the whole import path is the symbol.
+    return len(parts)
   end = index + 1
   while end < len(parts) and _is_tf1_module(parts[:end]):
     end += 1
@@ -196,6 +200,15 @@ def _tf1seq_alternative(name):
   if name in coverage.LAYERS:
     return "tf.layers.%s (tf1seq)" % name
   return "tf1seq's tf.nn.rnn_cell / tf.layers or tf.compat.v1 ops"
+
+
+def _keras_3_alternative(parts):
+  """What to use instead of a Keras 3 object reached from `tf.keras`."""
+  if "initializers" in parts[:-1]:
+    v1 = importlib.import_module("tensorflow").compat.v1
+    if hasattr(v1.initializers, parts[-1]):
+      return "tf.initializers.%s (TensorFlow's TF1 initializer)" % parts[-1]
+  return "tf.layers.dense / tf.nn.rnn_cell (tf1seq)"
 
 
 def _keras_2_reason(symbol, name):
@@ -273,10 +286,9 @@ def resolve_value(dotted):
   is_module = isinstance(value, types.ModuleType)
   provider = _provider(value)
   if provider is None:
-    return Verdict(symbol, NOT_COVERED,
-                   "%s is a Keras 3 object, which does not run in TF1 graph "
-                   "code; use tf.layers.dense / tf.nn.rnn_cell (tf1seq)" %
-                   symbol), is_module
+    reason = ("%s is a Keras 3 object, which does not run in TF1 graph "
+              "code; use %s" % (symbol, _keras_3_alternative(parts)))
+    return Verdict(symbol, NOT_COVERED, reason), is_module
   if provider == "Keras 2" and parts[1] != "python":
     # TensorFlow's public v1 API (tf.train.exponential_decay, ...) is
     # TensorFlow's, wherever it is implemented.
