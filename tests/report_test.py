@@ -306,6 +306,10 @@ class MissingModuleTest(ReportTestCase):
         verdict.symbol,
         "tf.contrib.slim.python.slim.data.parallel_reader.read")
     self.assertEqual(verdict.provider, NOT_COVERED)
+    verdict = migration_report.resolve(
+        "tensorflow.contrib.learn.python.learn.learn_runner.run")
+    self.assertEqual(verdict.symbol,
+                     "tf.contrib.learn.python.learn.learn_runner.run")
 
   def test_keras_3_initializer_names_the_tf1_one(self):
     verdict = migration_report.resolve(

@@ -140,7 +140,7 @@ def _missing_end(parts, index):
   A missing module is followed by what is used of it: `tf.contrib.crf` is
   missing, so `tf.contrib.crf.viterbi_decode` is the symbol.
   """
-  if "python" in parts[1:index + 1]:
+  if "python" in parts[2:]:
     # An implementation package (`tensorflow.contrib.slim.python.slim.data.
     # parallel_reader`): the whole import path is the symbol.
     return len(parts)
