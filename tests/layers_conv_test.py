@@ -212,6 +212,23 @@ class LayersConvTest(tf.test.TestCase):
         layers_conv.batch_normalization(x, training=tf.constant(1.0))
 
 
+class PatchTest(tf.test.TestCase):
+
+  def test_tf_layers_names_after_patch(self):
+    import tf1seq  # pylint: disable=g-import-not-at-top
+    with tf1seq.patch():
+      for name in layers_conv.TF1_NAMES:
+        self.assertIs(getattr(tf.compat.v1.layers, name),
+                      getattr(layers_conv, name))
+      with tf.Graph().as_default():
+        h = tf.compat.v1.layers.conv1d(tf.zeros([2, 9, 3]), 4, 3)
+        h = tf.compat.v1.layers.max_pooling1d(h, 2, 2)
+        h = tf.compat.v1.layers.batch_normalization(h, training=True)
+        self.assertEqual(h.shape.as_list(), [2, 3, 4])
+        self.assertLen(tf.compat.v1.get_collection(
+            tf.compat.v1.GraphKeys.UPDATE_OPS), 2)
+
+
 class V1BehaviourTest(tf.test.TestCase):
 
   def test_same_results_after_disable_v2_behavior(self):

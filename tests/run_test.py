@@ -254,7 +254,7 @@ class ReportTest(tf.test.TestCase):
 
           x = tf.placeholder(tf.float32, [None, 4, 3])
           cell = rnn.LSTMBlockCell(8)
-          y = tf.layers.conv2d(x, 3, 3)
+          y = tf.layers.conv3d(x, 3, 3)
           z = tf.contrib.legacy_seq2seq.rnn_decoder
           outputs, state = tf.nn.dynamic_rnn(cell, x, dtype=tf.float32)
           print("THE SCRIPT RAN")
@@ -279,7 +279,7 @@ class ReportTest(tf.test.TestCase):
     self.assertEqual(rows["tf.placeholder"], ("TensorFlow", "line 5"))
     self.assertEqual(rows["tf.float32"], ("TensorFlow", "lines 5, 9"))
     self.assertEqual(rows["tf.nn.dynamic_rnn"], ("TensorFlow", "line 9"))
-    self.assertEqual(rows["tf.layers.conv2d"], ("NOT COVERED", "line 7"))
+    self.assertEqual(rows["tf.layers.conv3d"], ("NOT COVERED", "line 7"))
     self.assertEqual(rows["tf.contrib.legacy_seq2seq.rnn_decoder"],
                      ("NOT COVERED", "line 8"))
     self.assertEqual(rows["tf.contrib.seq2seq.sequence_loss"],
@@ -288,9 +288,9 @@ class ReportTest(tf.test.TestCase):
                      ("NOT COVERED", "line 3"))
     self.assertIn("TF1 API used by model.py", report)
     self.assertIn("TF1 API used by local_lib.py", report)
-    self.assertIn("  tf.layers.conv2d (line 7): tf.layers.conv2d is not "
+    self.assertIn("  tf.layers.conv3d (line 7): tf.layers.conv3d is not "
                   "provided by tf1seq (TensorFlow's own needs Keras 2); use "
-                  "tf.contrib.layers.conv2d (tf_slim) or tf.nn.conv2d.",
+                  "tf.nn.conv3d.",
                   report)
     self.assertIn("  tf.contrib.legacy_seq2seq.rnn_decoder (line 8): "
                   "tf.contrib.legacy_seq2seq is not covered by tf1seq",
