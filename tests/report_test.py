@@ -59,7 +59,7 @@ PACKAGE = {
     "pkg/models/__init__.py": "",
     "pkg/models/seq.py": """\
         from .. import common
-        from ..util.crf_tools import decode
+        from ..util.image_tools import turn
         import tensorflow as tf
         cell = tf.nn.rnn_cell.GRUCell
         """,
@@ -68,10 +68,10 @@ PACKAGE = {
         saver = tf.train.Saver
         """,
     "pkg/util/__init__.py": "",
-    "pkg/util/crf_tools.py": """\
+    "pkg/util/image_tools.py": """\
         import tensorflow as tf
-        def decode(s, t):
-          return tf.contrib.crf.viterbi_decode(s, t)
+        def turn(image, angle):
+          return tf.contrib.image.rotate(image, angle)
         """,
     "unrelated.py": "import tensorflow as tf\nz = tf.contrib.learn\n",
 }
@@ -169,13 +169,13 @@ class RecursiveTest(ReportTestCase):
     self.assertCountEqual(rows, [
         os.path.join(root, "pkg", "main.py"), "pkg/helper.py",
         "pkg/models/__init__.py", "pkg/models/seq.py", "pkg/common.py",
-        "pkg/util/__init__.py", "pkg/util/crf_tools.py"])
+        "pkg/util/__init__.py", "pkg/util/image_tools.py"])
     self.assertEqual(rows["pkg/models/seq.py"],
                      {"tf.nn.rnn_cell.GRUCell": ("tf1seq", [4])})
     self.assertEqual(rows["pkg/common.py"],
                      {"tf.train.Saver": ("TensorFlow", [2])})
-    self.assertEqual(rows["pkg/util/crf_tools.py"],
-                     {"tf.contrib.crf.viterbi_decode": (NOT_COVERED, [3])})
+    self.assertEqual(rows["pkg/util/image_tools.py"],
+                     {"tf.contrib.image.rotate": (NOT_COVERED, [3])})
 
   def test_python_2_implicit_relative_import(self):
     root = self.create_tempdir().full_path
@@ -197,10 +197,10 @@ class RecursiveTest(ReportTestCase):
     data = json.loads(result.stdout)
     paths = [f["path"] for f in data["files"]]
     self.assertEqual(paths[0], "pkg/main.py")
-    self.assertIn("pkg/util/crf_tools.py", paths)
+    self.assertIn("pkg/util/image_tools.py", paths)
     self.assertNotIn("unrelated.py", paths)
     self.assertEqual(data["totals"]["not_covered_symbols"],
-                     ["tf.contrib.crf.viterbi_decode"])
+                     ["tf.contrib.image.rotate"])
     self.assertEqual(data["totals"]["symbols"], 6)
 
   def test_module_file(self):
@@ -280,23 +280,23 @@ class MissingModuleTest(ReportTestCase):
     root = self.create_tempdir().full_path
     write(root, {"tagger.py": """\
         import tensorflow as tf
-        from tensorflow.contrib import crf
-        from tensorflow.contrib.legacy_seq2seq import rnn_decoder
-        ll, t = tf.contrib.crf.crf_log_likelihood(s, y, n)
-        seq, _ = crf.viterbi_decode(s, t)
-        seq, _ = crf.viterbi_decode(s, t)
-        out = tf.contrib.legacy_seq2seq.rnn_decoder
+        from tensorflow.contrib import image
+        from tensorflow.contrib.factorization import gmm
+        moved = tf.contrib.image.translate(x, [1, 2])
+        turned = image.rotate(x, 0.5)
+        turned = image.rotate(x, 0.1)
+        mixture = tf.contrib.factorization.gmm
         """})
     data, rows = self.rows(os.path.join(root, "tagger.py"))
     rows = rows[os.path.join(root, "tagger.py")]
     self.assertEqual(rows, {
-        "tf.contrib.crf": (NOT_COVERED, [2]),
-        "tf.contrib.legacy_seq2seq.rnn_decoder": (NOT_COVERED, [3, 7]),
-        "tf.contrib.crf.crf_log_likelihood": (NOT_COVERED, [4]),
-        "tf.contrib.crf.viterbi_decode": (NOT_COVERED, [5, 6])})
+        "tf.contrib.image": (NOT_COVERED, [2]),
+        "tf.contrib.factorization.gmm": (NOT_COVERED, [3, 7]),
+        "tf.contrib.image.translate": (NOT_COVERED, [4]),
+        "tf.contrib.image.rotate": (NOT_COVERED, [5, 6])})
     modules = {s["symbol"]: s["module"] for s in data["files"][0]["symbols"]}
-    self.assertTrue(modules["tf.contrib.crf"])
-    self.assertFalse(modules["tf.contrib.crf.viterbi_decode"])
+    self.assertTrue(modules["tf.contrib.image"])
+    self.assertFalse(modules["tf.contrib.image.rotate"])
     self.assertEqual(data["totals"]["not_covered"], 4)
 
   def test_implementation_packages_keep_the_whole_path(self):
@@ -321,8 +321,8 @@ class MissingModuleTest(ReportTestCase):
 
   def test_missing_function_of_a_covered_module(self):
     verdict = migration_report.resolve(
-        "tensorflow.contrib.seq2seq.BasicDecoder.initialize")
-    self.assertEqual(verdict.symbol, "tf.contrib.seq2seq.BasicDecoder")
+        "tensorflow.contrib.rnn.NotACell.zero_state")
+    self.assertEqual(verdict.symbol, "tf.contrib.rnn.NotACell")
     self.assertEqual(verdict.provider, NOT_COVERED)
     verdict = migration_report.resolve("tensorflow.layers.conv2d")
     self.assertEqual(verdict.symbol, "tf.layers.conv2d")
@@ -382,9 +382,9 @@ class CorpusTallyTest(tf.test.TestCase):
             """,
         "model.py": """\
             import tensorflow as tf
-            a = tf.contrib.crf.viterbi_decode
-            b = tf.contrib.crf.crf_log_likelihood
-            c = tf.contrib.crf.viterbi_decode
+            a = tf.contrib.image.rotate
+            b = tf.contrib.image.translate
+            c = tf.contrib.image.rotate
             """,
         "tools/__init__.py": "",
         "tools/export.py": "import tensorflow as tf\nprint 'x'\n",
@@ -416,8 +416,8 @@ class CorpusTallyTest(tf.test.TestCase):
         table[2],
         "| [me/proj](https://github.com/me/proj) | `%s` | `train.py`, "
         "`-m:tools.export` | 3 (1) | 4 | 2 (50%%) | "
-        "`tf.contrib.crf.viterbi_decode`, "
-        "`tf.contrib.crf.crf_log_likelihood` |" % commit[:10])
+        "`tf.contrib.image.rotate`, "
+        "`tf.contrib.image.translate` |" % commit[:10])
     self.assertRegex(table[3], r"^\| \[me/absent\].* \| 0 \(0\) \| 0 \| "
                      r"0 \(-\) \| not in .*scratch and no snapshot under ")
     self.assertEqual(table[4], "| **all 2 projects** | | | | 4 | 2 (50%) | |")
