@@ -363,8 +363,13 @@ class JsonTest(ReportTestCase):
     with self.assertRaisesRegex(run.UsageError,
                                 r"--report-format must be one of text, "
                                 r"json, got 'xml'"):
-      run.parse_args(["--report-format=xml", "train.py"])
-    options = run.parse_args(["--report-format", "json", "train.py"])
+      run.parse_args(["--report-only", "--report-format=xml", "train.py"])
+    with self.assertRaisesRegex(run.UsageError,
+                                r"^--report-format needs --report or "
+                                r"--report-only$"):
+      run.parse_args(["--report-format=json", "train.py"])
+    options = run.parse_args(["--report", "--report-format", "json",
+                              "train.py"])
     self.assertEqual(options.report_format, "json")
     self.assertEqual(run.parse_args(["train.py"]).report_format, "text")
 

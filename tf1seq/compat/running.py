@@ -113,6 +113,8 @@ def parse_args(argv):
       break
   if options.script is None and options.module is None:
     raise UsageError("no script given")
+  if options.report_format != "text" and not options.report:
+    raise UsageError("--report-format needs --report or --report-only")
   options.args = argv
   return options
 
