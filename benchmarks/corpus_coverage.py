@@ -84,14 +84,17 @@ def unpack(project, scratch, mirror):
     return "not in %s and no snapshot under %s" % (scratch, mirror)
   archive = subprocess.run(
       ["git", "--git-dir=" + git_dir, "archive", "--format=tar",
-       project.commit, "--", "*.py"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-      check=False)
+       project.commit, "--", "*.py"], stdout=subprocess.PIPE,
+      stderr=subprocess.PIPE, check=False)
   if archive.returncode != 0:
     return "commit %s not in the snapshot: %s" % (
         project.commit[:10], archive.stderr.decode(errors="replace").strip())
   partial = directory + ".partial"
   with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-    tar.extractall(partial, filter="data")
+    if hasattr(tarfile, "data_filter"):  # Python >= 3.11.4, 3.10.12, ...
+      tar.extractall(partial, filter="data")
+    else:
+      tar.extractall(partial)
   os.rename(partial, directory)
   return None
 

@@ -239,7 +239,8 @@ class V1BehaviourTest(tf.test.TestCase):
         env=dict(os.environ, **{_V1_SWITCH: "1"}), capture_output=True,
         text=True, timeout=600, check=False)
     self.assertEqual(result.returncode, 0, result.stderr[-3000:])
-    self.assertRegex(result.stderr, r"\[       OK \] LayersConvTest\.test_outputs")
+    self.assertRegex(result.stderr,
+                     r"\[       OK \] LayersConvTest\.test_outputs")
     self.assertRegex(result.stderr, r"Ran \d+ tests in .*\n\nOK")
 
 
