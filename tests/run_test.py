@@ -254,7 +254,7 @@ class ReportTest(tf.test.TestCase):
 
           x = tf.placeholder(tf.float32, [None, 4, 3])
           cell = rnn.LSTMBlockCell(8)
-          y = tf.layers.conv2d(x, 3, 3)
+          y = tf.layers.conv3d(x, 3, 3)
           z = tf.contrib.grid_rnn.Grid2LSTMCell
           outputs, state = tf.nn.dynamic_rnn(cell, x, dtype=tf.float32)
           print("THE SCRIPT RAN")
@@ -279,19 +279,20 @@ class ReportTest(tf.test.TestCase):
     self.assertEqual(rows["tf.placeholder"], ("TensorFlow", "line 5"))
     self.assertEqual(rows["tf.float32"], ("TensorFlow", "lines 5, 9"))
     self.assertEqual(rows["tf.nn.dynamic_rnn"], ("tf1seq", "line 9"))
-    self.assertEqual(rows["tf.layers.conv2d"], ("NOT COVERED", "line 7"))
-    self.assertEqual(rows["tf.contrib.grid_rnn"],
+    self.assertEqual(rows["tf.layers.conv3d"], ("NOT COVERED", "line 7"))
+    self.assertEqual(rows["tf.contrib.grid_rnn.Grid2LSTMCell"],
                      ("NOT COVERED", "line 8"))
     self.assertEqual(rows["tf.contrib.seq2seq.sequence_loss"],
                      ("tf1seq", "line 2"))
-    self.assertEqual(rows["tf.contrib.opt"], ("NOT COVERED", "line 3"))
+    self.assertEqual(rows["tf.contrib.opt.LazyAdamOptimizer"],
+                     ("NOT COVERED", "line 3"))
     self.assertIn("TF1 API used by model.py", report)
     self.assertIn("TF1 API used by local_lib.py", report)
-    self.assertIn("  tf.layers.conv2d (line 7): tf.layers.conv2d is not "
+    self.assertIn("  tf.layers.conv3d (line 7): tf.layers.conv3d is not "
                   "provided by tf1seq (TensorFlow's own needs Keras 2); use "
-                  "tf.contrib.layers.conv2d (tf_slim) or tf.nn.conv2d.",
+                  "tf.nn.conv3d.",
                   report)
-    self.assertIn("  tf.contrib.grid_rnn (line 8): "
+    self.assertIn("  tf.contrib.grid_rnn.Grid2LSTMCell (line 8): "
                   "tf.contrib.grid_rnn is not covered by tf1seq",
                   report)
     self.assertIn("Summary: 7 symbols, 5 covered, 2 not covered.", report)

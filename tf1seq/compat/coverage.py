@@ -6,7 +6,9 @@ The one table behind `tf1seq.compat.v1` (tf1seq's own `tf` namespace) and
   nn               `dynamic_rnn`, `bidirectional_dynamic_rnn`: `tf1seq.rnn`'s
                    fast path (TensorFlow's with TF1SEQ_FAST_RNN=0)
   nn.rnn_cell      `rnn_cell.TF1_NAMES` (BasicLSTMCell, ..., LSTMStateTuple)
-  layers           dense, Dense, dropout, flatten
+  layers           dense, Dense, dropout, flatten; `layers_conv.TF1_NAMES`
+                   (conv1d/2d, max/average pooling 1d/2d,
+                   batch_normalization and their classes)
   contrib.rnn      `contrib_rnn`'s names, `block_cells.LSTMBlockCell`, and
                    `cells.contrib_wrappers`, `cells.contrib_cells`,
                    `cells.gru_block`, `cells.lstm_block_fused`,
@@ -40,6 +42,7 @@ import os
 import types
 
 from tf1seq import layers as _layers
+from tf1seq import layers_conv
 from tf1seq import rnn
 from tf1seq import rnn_cell
 from tf1seq.cells import block as block_cells
@@ -140,18 +143,15 @@ def rnn_cell_namespace(name):
 
 LAYERS = {"dense": _layers.dense, "Dense": _layers.Dense,
           "dropout": _layers.dropout, "flatten": _layers.flatten}
+LAYERS.update((name, getattr(layers_conv, name))
+              for name in layers_conv.TF1_NAMES)
 
 # What to use for the tf.layers functions tf1seq does not provide.
 _LAYER_ALTERNATIVES = {
-    "conv1d": "tf1seq.conv.conv1d (same variables; it has no data_format "
-              "argument, so pass the others by keyword)",
-    "batch_normalization": "tf1seq.normalization.batch_normalization (its "
-                           "second argument is `training`, not `axis`)",
-    "conv2d": "tf.contrib.layers.conv2d (tf_slim) or tf.nn.conv2d",
-    "max_pooling2d": "tf.contrib.layers.max_pool2d (tf_slim) or "
-                     "tf.nn.max_pool2d",
-    "average_pooling2d": "tf.contrib.layers.avg_pool2d (tf_slim) or "
-                         "tf.nn.avg_pool2d",
+    "conv2d_transpose": "tf.contrib.layers.conv2d_transpose (tf_slim) or "
+                        "tf.nn.conv2d_transpose",
+    "conv3d": "tf.nn.conv3d",
+    "separable_conv2d": "tf.contrib.layers.separable_conv2d (tf_slim)",
 }
 
 
@@ -159,12 +159,13 @@ def _layers_missing(attr):
   alternative = _LAYER_ALTERNATIVES.get(
       attr, "tf.contrib.layers (tf_slim) or tf.nn ops")
   return ("tf.layers.%s is not provided by tf1seq (TensorFlow's own needs "
-          "Keras 2); use %s. tf1seq's tf.layers has: dense, Dense, dropout, "
-          "flatten." % (attr, alternative))
+          "Keras 2); use %s. tf1seq's tf.layers has: %s." % (
+              attr, alternative, ", ".join(sorted(LAYERS))))
 
 
 def layers_namespace(name):
-  """TF1's `tf.layers`: dense, Dense, dropout, flatten."""
+  """TF1's `tf.layers`: dense, dropout, flatten, convolutions, poolings,
+  batch normalization (see `LAYERS`)."""
   return Namespace(name, None, LAYERS, missing=_layers_missing)
 
 

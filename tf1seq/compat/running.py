@@ -1,7 +1,7 @@
 """Run an unmodified TF1 script on current TensorFlow: `python -m tf1seq.run`.
 
-  python -m tf1seq.run [--report [--recursive]] [--report-only] \\
-      SCRIPT [ARGS...]
+  python -m tf1seq.run [--report [--recursive] [--report-format=json]] \\
+      [--report-only] SCRIPT [ARGS...]
   python -m tf1seq.run [flags] -m MODULE [ARGS...]
 
 runs SCRIPT (or MODULE) as `__main__` the way TensorFlow 1 ran it:
@@ -25,8 +25,12 @@ status and the traceback of an uncaught exception are the script's
 
 `--report` first prints, for every TF1 symbol the script uses, whether
 tf1seq covers it (see `tf1seq.compat.report`); `--recursive` also scans
-the local modules it imports; `--report-only` prints the report and does not
-run the script. tf1seq.run's flags come before SCRIPT; everything after
+the project files it imports (absolute imports from the script's directory,
+or the current directory with `-m`, and relative imports);
+`--report-format=json` prints it as JSON (per file: symbols with provider
+and lines, or the syntax error of a file that does not parse; per run:
+totals), for tallying many projects; `--report-only` prints the report and
+does not run the script. tf1seq.run's flags come before SCRIPT; everything after
 SCRIPT is the script's.
 """
 
@@ -35,8 +39,10 @@ import os
 import runpy
 import sys
 
-USAGE = ("usage: python -m tf1seq.run [--report [--recursive]] "
-         "[--report-only] (SCRIPT | -m MODULE) [ARGS...]")
+USAGE = ("usage: python -m tf1seq.run [--report [--recursive] "
+         "[--report-format=text|json]] [--report-only] "
+         "(SCRIPT | -m MODULE) [ARGS...]")
+REPORT_FORMATS = ("text", "json")
 
 
 class UsageError(Exception):
@@ -50,6 +56,7 @@ class Options(object):
     self.report = False
     self.report_only = False
     self.recursive = False
+    self.report_format = "text"
     self.script = None
     self.module = None
     self.args = []
@@ -77,6 +84,17 @@ def parse_args(argv):
       options.report = options.report_only = True
     elif arg == "--recursive":
       options.recursive = True
+    elif arg == "--report-format" or arg.startswith("--report-format="):
+      if arg == "--report-format":
+        if not argv:
+          raise UsageError("--report-format needs a value: text or json")
+        value = argv.pop(0)
+      else:
+        value = arg.split("=", 1)[1]
+      if value not in REPORT_FORMATS:
+        raise UsageError("--report-format must be one of %s, got %r" %
+                         (", ".join(REPORT_FORMATS), value))
+      options.report_format = value
     elif arg == "-m":
       if not argv:
         raise UsageError("-m needs a module name")
@@ -95,6 +113,8 @@ def parse_args(argv):
       break
   if options.script is None and options.module is None:
     raise UsageError("no script given")
+  if options.report_format != "text" and not options.report:
+    raise UsageError("--report-format needs --report or --report-only")
   options.args = argv
   return options
 
@@ -171,6 +191,36 @@ def _execute(options):
       runpy.run_path(script, run_name="__main__")
 
 
+def module_file(name):
+  """`(file, directory its absolute imports start from)` for `-m name`.
+
+  The module is looked for under the current directory first (as `python -m`
+  does, without importing its packages, whose `__init__` may run code), then
+  wherever Python would find it.
+  """
+  cwd = os.getcwd()
+  base = os.path.join(cwd, *name.split("."))
+  for candidate in (base + ".py", os.path.join(base, "__main__.py")):
+    if os.path.isfile(candidate):
+      return candidate, cwd
+  import importlib.util  # pylint: disable=g-import-not-at-top
+  try:
+    spec = importlib.util.find_spec(name)
+  except ImportError:
+    spec = None
+  if spec is None or not spec.origin or not os.path.isfile(spec.origin):
+    return None, None
+  origin = spec.origin
+  if spec.submodule_search_locations:
+    origin = os.path.join(os.path.dirname(origin), "__main__.py")
+  directory = os.path.dirname(origin)
+  for _ in name.split(".")[1:]:
+    directory = os.path.dirname(directory)
+  if os.path.basename(origin) in ("__init__.py", "__main__.py"):
+    directory = os.path.dirname(directory)
+  return origin, directory
+
+
 def main(argv=None):
   """Runs `python -m tf1seq.run ARGV`; returns the exit status."""
   argv = sys.argv[1:] if argv is None else argv
@@ -189,11 +239,18 @@ def main(argv=None):
   tf.compat.v1.disable_v2_behavior()
   if options.report:
     from tf1seq.compat import report as migration_report  # pylint: disable=g-import-not-at-top
-    path = options.script
+    path, directory = options.script, None
     if options.module:
-      import importlib.util  # pylint: disable=g-import-not-at-top
-      path = importlib.util.find_spec(options.module).origin
-    print(migration_report.report(path, recursive=options.recursive))
+      path, directory = module_file(options.module)
+      if path is None:
+        sys.stderr.write("tf1seq.run: no module named %r\n" % options.module)
+        return 1
+      if path.startswith(directory + os.sep):
+        path = os.path.relpath(path, directory)
+    if options.report_format == "json":
+      print(migration_report.report_json(path, options.recursive, directory))
+    else:
+      print(migration_report.report(path, options.recursive, directory))
     sys.stdout.flush()
     if options.report_only:
       return 0
