@@ -24,6 +24,7 @@ from absl import logging
 import numpy as np
 import torch
 
+from benchmarks import common  # pylint: disable=unused-import (--out)
 from tf1seq import files
 from tf1seq.data import tbptt
 from tf1seq.data import text
@@ -44,7 +45,6 @@ flags.DEFINE_float("max_train_seconds", 1800, "Training time budget.")
 flags.DEFINE_integer("eval_every", 0, "Evaluate every this many steps (0: "
                      "every epoch); and once when the time is up.")
 flags.DEFINE_integer("seed", 1, "Seed of the weights.")
-flags.DEFINE_string("out", None, "The curve as JSON.")
 flags.mark_flag_as_required("text_file")
 
 LOG2 = math.log(2.0)

@@ -7,10 +7,10 @@ interpreter that has torch, e.g. a venv of its own:
       /work/torchvenv/bin/pip install torch==2.14.1 numpy absl-py
   /work/torchvenv/bin/python -m benchmarks.torch_lstm --shapes=mnist
 
-On a machine whose cores other processes share, set OMP_WAIT_POLICY=PASSIVE
-(as `rnn_throughput` does for its torch processes): OpenMP's threads
-otherwise spin at every barrier and wait for descheduled peers, which made
-training 10-100x slower here.
+`rnn_throughput` runs it alone (no TensorFlow process beside it) with
+PyTorch's default OpenMP settings. If other processes do share the cores,
+OMP_WAIT_POLICY=PASSIVE keeps OpenMP's threads from spinning at every
+barrier while their peers are descheduled (10-100x slower here).
 
 Standalone it prints the same columns as `rnn_throughput` (without ratios).
 `rnn_throughput` starts it with `--worker` (serving runners over a pipe, so
