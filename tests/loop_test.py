@@ -23,6 +23,19 @@ class ProgressTest(tf.test.TestCase):
     self.assertAllClose(progress.eta_seconds, 70.0)
     self.assertEqual(str(progress), "1280 ex/s eta 1m10s")
 
+  def test_eta_is_smoothed_over_intervals(self):
+    now = [0.0]
+    progress = loop.Progress(total_steps=1000, examples_per_step=10,
+                             clock=lambda: now[0], smoothing=0.5)
+    progress.start(0)
+    now[0] = 10.0
+    progress.update(100)  # 0.1 s/step.
+    now[0] = 40.0
+    progress.update(200)  # 0.3 s/step: a slow interval (an evaluation).
+    # Halfway between, not the last interval's 0.3 s/step.
+    self.assertAllClose(progress.eta_seconds, 0.2 * 800)
+    self.assertAllClose(progress.examples_per_sec, 10 / 0.2)
+
   def test_format_duration(self):
     self.assertEqual(loop.format_duration(9), "9s")
     self.assertEqual(loop.format_duration(65), "1m05s")

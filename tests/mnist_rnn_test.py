@@ -10,6 +10,7 @@ import textwrap
 import numpy as np
 import tensorflow as tf
 
+from tf1seq import files
 from train import loop
 from train import mnist_rnn
 
@@ -206,6 +207,29 @@ class TrainTest(tf.test.TestCase):
     self.assertEqual(tf.train.latest_checkpoint(model_dir),
                      os.path.join(model_dir, "model.ckpt-140"))
 
+
+  def test_in_memory_file_system_paths_and_eval_summaries(self):
+    # Every path through tf.io.gfile: a gs://-style model_dir works as a
+    # local one (TensorFlow's ram:// file system stands in for a bucket).
+    model_dir = "ram://mnist_rnn_test/run"
+    metrics = train_for(model_dir, 12)
+    self.assertEqual(metrics["checkpoint"], model_dir + "/model.ckpt-12")
+    resumed = train_for(model_dir, 14)  # Resumes from the ram:// checkpoint.
+    self.assertEqual(resumed["steps_this_run"], 2)
+    loop.finish(model_dir, resumed, lambda: mnist_rnn.export_model(
+        resumed["checkpoint"], mnist_rnn.test_config(),
+        "ram://mnist_rnn_test/export"))
+    self.assertEqual(files.read_json(model_dir + "/metrics.json")["global_step"],
+                     14)
+    self.assertEqual(resumed["export_path"], "ram://mnist_rnn_test/export/1")
+    self.assertTrue(tf.io.gfile.exists(
+        "ram://mnist_rnn_test/export/1/saved_model.pb"))
+    # Evaluation summaries go to model_dir/eval, with training's tags.
+    tags = set()
+    for path in tf.io.gfile.glob(model_dir + "/eval/events.out.tfevents.*"):
+      for event in tf.compat.v1.train.summary_iterator(path):
+        tags.update(value.tag for value in event.summary.value)
+    self.assertTrue({"accuracy", "loss", "test_accuracy"} <= tags, tags)
 
   def test_no_validation_set_trains_on_everything(self):
     # --validation_size=0: every training example is trained on (as the

@@ -122,7 +122,7 @@ def check_checkpoint_compatible(model_dir, graph, flags_hint):
   checkpoint = tf.train.latest_checkpoint(model_dir)
   if checkpoint is None:
     return None
-  saved = dict(tf.train.list_variables(checkpoint))
+  saved = checkpoint_reader(checkpoint).get_variable_to_shape_map()
   problems = []
   with graph.as_default():
     variables = tf.compat.v1.global_variables()
@@ -143,6 +143,16 @@ def check_checkpoint_compatible(model_dir, graph, flags_hint):
          " (and %d more)" % (len(problems) - 3) if len(problems) > 3 else "",
          flags_hint))
   return checkpoint
+
+
+def checkpoint_reader(checkpoint):
+  """A reader of the checkpoint with prefix `checkpoint`.
+
+  Opened by its prefix: `tf.train.load_variable` and friends first ask
+  whether the path is a directory, which the in-memory file system answers
+  yes for any prefix.
+  """
+  return tf.compat.v1.train.NewCheckpointReader(checkpoint)
 
 
 def session_config(intra_op_threads=0, inter_op_threads=0):
@@ -401,7 +411,7 @@ def train(trainer, model_dir, total_steps, eval_every=0, log_every=100,
     # The final figures are those of the final checkpoint: in a cluster,
     # other workers' last updates may land after this worker's last step.
     checkpoint = tf.train.latest_checkpoint(model_dir)
-    step = int(tf.train.load_variable(checkpoint, "global_step"))
+    step = int(checkpoint_reader(checkpoint).get_tensor("global_step"))
     _record(history, eval_writer,
             trainer.evaluate_checkpoint(checkpoint, step), step, started)
   return {
