@@ -388,7 +388,7 @@ def main(argv):
         FLAGS.keep_checkpoint_max,
         loop.session_config(FLAGS.intra_op_threads, FLAGS.inter_op_threads),
         task)
-  except loop.IncompatibleCheckpointError as e:
+  except loop.StartError as e:
     raise app.UsageError(str(e))
   if not task.is_chief:
     logging.info("%s finished at global step %d (%d steps by this worker, "
@@ -397,12 +397,16 @@ def main(argv):
     return
   metrics.update(dataset=FLAGS.dataset,
                  flags=common_flags.values(FLAGS, RECORDED_FLAGS))
-  logging.info("test accuracy %.4f after %d steps (%.0f examples/sec)",
-               metrics["test_accuracy"], metrics["global_step"],
-               metrics["examples_per_sec"])
-  if FLAGS.export_dir:
-    metrics["export_path"] = export_model(metrics["checkpoint"], config,
-                                          FLAGS.export_dir)
+  if not metrics["interrupted"]:  # Else no final figures and no export.
+    logging.info("test accuracy %.4f after %d steps (%.0f examples/sec)",
+                 metrics["test_accuracy"], metrics["global_step"],
+                 metrics["examples_per_sec"])
+  if FLAGS.export_dir and not metrics["interrupted"]:
+    checkpoint = metrics["checkpoint"]
+    metrics["export_path"] = loop.export_once(
+        FLAGS.export_dir, checkpoint,
+        lambda: export_model(checkpoint, config, FLAGS.export_dir),
+        FLAGS.force_export)
     logging.info("exported SavedModel to %s", metrics["export_path"])
   files.write_json_atomically(os.path.join(FLAGS.model_dir, "metrics.json"),
                               metrics)

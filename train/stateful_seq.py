@@ -420,7 +420,7 @@ def main(argv):
         FLAGS.keep_checkpoint_max, FLAGS.max_train_seconds,
         loop.session_config(FLAGS.intra_op_threads, FLAGS.inter_op_threads),
         task)
-  except loop.IncompatibleCheckpointError as e:
+  except loop.StartError as e:
     raise app.UsageError(str(e))
   if not task.is_chief:
     logging.info("%s finished at global step %d (%d steps by this worker, "
@@ -430,6 +430,10 @@ def main(argv):
   metrics.update(task=FLAGS.task, vocab_size=vocab.size,
                  train_chars_dropped=int(train_batches.num_dropped),
                  flags=common_flags.values(FLAGS, RECORDED_FLAGS))
+  if metrics["interrupted"]:  # No final figures, sample nor export.
+    files.write_json_atomically(os.path.join(model_dir, "metrics.json"),
+                                metrics)
+    return
   logging.info("validation %.4f bits/char, accuracy %.4f after %d steps "
                "(%.0f chars/sec)", metrics["validation_bits_per_char"],
                metrics["validation_accuracy"], metrics["global_step"],
@@ -445,9 +449,12 @@ def main(argv):
                                  "temperature": FLAGS.temperature})
     logging.info("sample:\n%s", sample)
   if FLAGS.export_dir:
-    metrics["export_path"] = char_lm_serving.export_step_model(
-        checkpoint, config, os.path.join(model_dir, VOCAB_FILE),
-        FLAGS.export_dir)
+    metrics["export_path"] = loop.export_once(
+        FLAGS.export_dir, checkpoint,
+        lambda: char_lm_serving.export_step_model(
+            checkpoint, config, os.path.join(model_dir, VOCAB_FILE),
+            FLAGS.export_dir),
+        FLAGS.force_export)
     logging.info("exported SavedModel to %s", metrics["export_path"])
   files.write_json_atomically(os.path.join(model_dir, "metrics.json"),
                               metrics)
