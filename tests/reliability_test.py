@@ -511,6 +511,35 @@ class ExportTest(tf.test.TestCase):
     self.assertFalse(np.allclose(_predict(path), probabilities))
 
 
+# The recovery after `disable_v2_behavior`, in a fresh process.
+V1_SCRIPT = r"""
+import os, sys, tempfile
+import tensorflow as tf
+tf.compat.v1.disable_v2_behavior()
+sys.path.insert(0, os.path.join(os.getcwd(), "tests"))
+import reliability_test as r
+r.setUpModule()
+model_dir = tempfile.mkdtemp()
+r.train_mnist(model_dir, 20)
+r.DAMAGE["zeroed_data"](os.path.join(model_dir, "model.ckpt-20"))
+metrics = r.train_mnist(model_dir, 30)
+print("global_step %d steps_this_run %d" % (metrics["global_step"],
+                                            metrics["steps_this_run"]))
+"""
+
+
+class V1BehaviourTest(tf.test.TestCase):
+
+  def test_recovery_after_disable_v2_behavior(self):
+    result = subprocess.run([sys.executable, "-c", V1_SCRIPT],
+                            capture_output=True, text=True, timeout=300,
+                            check=False)
+    self.assertEqual(result.returncode, 0, result.stderr[-3000:])
+    self.assertIn("global_step 30 steps_this_run 20", result.stdout)
+    self.assertRegex(result.stderr, r"model\.ckpt-20 is damaged \(.*Checksum "
+                     r"does not match")
+
+
 def _end(process):
   if process.poll() is None:
     process.kill()
