@@ -18,6 +18,7 @@ import sys
 import time
 from unittest import mock
 
+from absl import logging
 from absl.testing import parameterized
 import numpy as np
 import tensorflow as tf
@@ -283,7 +284,8 @@ class PreemptionAndLockTest(tf.test.TestCase):
     self.assertEqual(second.returncode, 1, second.stderr[-2000:])
     self.assertRegex(
         second.stderr, r"%s is in use by another run: pid %d on host %s, "
-        r"started \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(.*train/mnist_rnn\.py --dataset" %
+        r"started \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC "
+        r"\(.*train/mnist_rnn\.py --dataset" %
         (model_dir, first.pid, socket.gethostname()))
     self.assertIsNone(first.poll())
     first.send_signal(signal.SIGTERM)
@@ -304,12 +306,12 @@ class PreemptionAndLockTest(tf.test.TestCase):
     # ends with the weights of a run that was never stopped.
     total = stopped + 7
     resumed, resumed_log = self._start(model_dir, total, "resumed.log")
-    self.assertEqual(resumed.wait(timeout=120), 0,
-                     self._log(resumed_log)[-3000:])
-    self.assertIn("resuming from step %d " % stopped, self._log(resumed_log))
     straight_dir = self.create_tempdir().full_path
     straight, straight_log = self._start(straight_dir, total, "straight.log")
-    self.assertEqual(straight.wait(timeout=120), 0,
+    self.assertEqual(resumed.wait(timeout=180), 0,
+                     self._log(resumed_log)[-3000:])
+    self.assertIn("resuming from step %d " % stopped, self._log(resumed_log))
+    self.assertEqual(straight.wait(timeout=180), 0,
                      self._log(straight_log)[-3000:])
     resumed_values = tf.train.load_checkpoint(
         os.path.join(model_dir, "model.ckpt-%d" % total))
@@ -318,10 +320,13 @@ class PreemptionAndLockTest(tf.test.TestCase):
     names = sorted(resumed_values.get_variable_to_shape_map())
     self.assertEqual(names,
                      sorted(straight_values.get_variable_to_shape_map()))
-    for name in names:
-      self.assertAllClose(resumed_values.get_tensor(name),
-                          straight_values.get_tensor(name), rtol=0,
-                          atol=1e-6, msg=name)
+    differences = [np.max(np.abs(resumed_values.get_tensor(name) -
+                                 straight_values.get_tensor(name)))
+                   for name in names]
+    logging.info("stopped at step %d; max |resumed - never stopped| over "
+                 "%d variables at step %d: %g", stopped, len(names), total,
+                 max(differences))
+    self.assertLessEqual(max(differences), 1e-6)
 
   def test_second_signal_exits_at_once_and_its_lock_does_not_block(self):
     model_dir = self.create_tempdir().full_path
@@ -472,7 +477,9 @@ class ExportTest(tf.test.TestCase):
         "checkpoint": checkpoint, "global_step": 10,
         "index_sha256": export.checkpoint_source(checkpoint)["index_sha256"]})
     probabilities = _predict(first)
-    # The same checkpoint again: nothing is written.
+    # The same command again: no steps, the checkpoint is saved again with
+    # the same values, and nothing is exported.
+    self.assertEqual(train_mnist(model_dir, 10)["steps_this_run"], 0)
     with self.assertLogs("absl", "INFO") as logs:
       self.assertEqual(loop.export_once(export_dir, checkpoint, export_fn),
                        first)

@@ -17,8 +17,8 @@ from absl import flags
 from . import cells
 
 # The flags `Config.from_flags` of every trainer reads the same way.
-SHARED = ("model_dir", "export_dir", "force_export", "cell", "num_units", "num_layers",
-          "batch_size", "learning_rate", "learning_rate_decay",
+SHARED = ("model_dir", "export_dir", "force_export", "cell", "num_units",
+          "num_layers", "batch_size", "learning_rate", "learning_rate_decay",
           "output_keep_prob", "epochs", "train_steps", "eval_every",
           "log_every", "save_checkpoint_steps", "keep_checkpoint_max",
           "seed", "xla", "intra_op_threads", "inter_op_threads")
