@@ -353,6 +353,41 @@ class PreemptionAndLockTest(tf.test.TestCase):
     self.assertEqual(metrics["checkpoint"], latest)
 
 
+class _InterruptedTrainer(mnist_rnn.MNISTTrainer):
+  """Sends this process SIGINT during global step 7."""
+
+  def run_step(self, session, step):
+    result = super(_InterruptedTrainer, self).run_step(session, step)
+    if result[0] == 7:
+      os.kill(os.getpid(), signal.SIGINT)
+    return result
+
+
+class InProcessSignalTest(tf.test.TestCase):
+
+  def test_sigint_finishes_the_step_and_checkpoints_it(self):
+    model_dir = self.create_tempdir().full_path
+    config = mnist_rnn.test_config()
+    data = mnist_rnn.Data(mnist_sample_splits(), validation_size=64,
+                          batch_size=config.batch_size, seed=config.seed)
+    handler = signal.getsignal(signal.SIGINT)
+    with self.assertLogs("absl", "INFO") as logs:
+      metrics = loop.train(_InterruptedTrainer(config, data), model_dir, 50,
+                           save_checkpoint_steps=1000,
+                           config=loop.session_config(1, 1))
+    self.assertEqual(metrics["interrupted"], "SIGINT")
+    self.assertEqual(metrics["global_step"], 7)
+    self.assertEqual(metrics["checkpoint"],
+                     os.path.join(model_dir, "model.ckpt-7"))
+    self.assertEqual(metrics["history"], [])  # No final evaluation.
+    self.assertRegex("\n".join(r.getMessage() for r in logs.records),
+                     r"SIGINT: finishing the current step(.|\n)*stopped by "
+                     r"SIGINT at step 7 ")
+    # The handlers are the previous ones again, the lock is released.
+    self.assertIs(signal.getsignal(signal.SIGINT), handler)
+    self.assertNotIn(loop.LOCK_FILE, os.listdir(model_dir))
+
+
 class LockTest(tf.test.TestCase):
 
   def _write_lock(self, model_dir, **fields):
