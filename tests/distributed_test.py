@@ -6,6 +6,7 @@ Every process listens on 127.0.0.1 only; every wait is bounded.
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -173,6 +174,68 @@ class FaultTest(tf.test.TestCase):
     _end(ps)
     for process in (ps, chief, worker, restarted):
       self.assertIsNotNone(process.poll())
+
+
+  def test_chief_recovers_damaged_checkpoint_worker_leaves_on_sigterm(self):
+    model_dir = self.create_tempdir().full_path
+    single_process(model_dir, 100)  # Checkpoints of steps 0, 50 and 100.
+    damaged = os.path.join(model_dir, "model.ckpt-100")
+    data_file = damaged + ".data-00000-of-00001"
+    with open(data_file, "r+b") as f:
+      f.truncate(os.path.getsize(data_file) // 2)
+    with open(data_file, "rb") as f:
+      damaged_bytes = f.read()
+    steps = 2000
+    ports = launch_local.free_ports(3)
+    ps_hosts = ["127.0.0.1:%d" % ports[0]]
+    worker_hosts = ["127.0.0.1:%d" % p for p in ports[1:]]
+    args = TRAINER_FLAGS + ["--model_dir=" + model_dir,
+                            "--train_steps=%d" % steps]
+    processes = {}
+    for job_name, index in (("ps", 0), ("worker", 0), ("worker", 1)):
+      command = launch_local.task_command(
+          "train.mnist_rnn", args, ps_hosts, worker_hosts, job_name, index,
+          False)
+      log = open(os.path.join(model_dir, "%s%d.log" % (job_name, index)), "w")
+      self.addCleanup(log.close)
+      processes[job_name, index] = subprocess.Popen(
+          command, stdout=log, stderr=subprocess.STDOUT,
+          start_new_session=True)
+      self.addCleanup(_end, processes[job_name, index])
+
+    def log_of(name):
+      with open(os.path.join(model_dir, name)) as f:
+        return f.read()
+
+    worker = processes["worker", 1]
+    deadline = time.time() + 300
+    while "worker 1: step" not in log_of("worker1.log"):
+      self.assertLess(time.time(), deadline, log_of("worker1.log")[-2000:])
+      self.assertIsNone(worker.poll(), log_of("worker1.log")[-2000:])
+      time.sleep(0.5)
+    worker.send_signal(signal.SIGTERM)
+    self.assertEqual(worker.wait(timeout=60), 0, log_of("worker1.log")[-3000:])
+    left = re.search(r"worker 1: left the cluster on SIGTERM after global "
+                     r"step (\d+)", log_of("worker1.log"))
+    self.assertIsNotNone(left, log_of("worker1.log")[-3000:])
+    self.assertLess(int(left.group(1)), steps)
+    # The chief went on alone to the end.
+    chief = processes["worker", 0]
+    self.assertEqual(chief.wait(timeout=400), 0, log_of("worker0.log")[-3000:])
+    chief_log = log_of("worker0.log")
+    self.assertRegex(chief_log, r"the checkpoint %s is damaged \(.+\); it is "
+                     r"left in place" % damaged)
+    self.assertIn("resuming from step 50 ", chief_log)
+    self.assertGreaterEqual(read_metrics(model_dir)["global_step"], steps)
+    # The damaged data is still there (moved aside if step 100 was saved
+    # again).
+    kept = []
+    for name in os.listdir(model_dir):
+      if name.startswith("model.ckpt-100.") and "data" in name:
+        with open(os.path.join(model_dir, name), "rb") as f:
+          kept.append(f.read() == damaged_bytes)
+    self.assertIn(True, kept)
+    _end(processes["ps", 0])
 
 
 def _end(process):

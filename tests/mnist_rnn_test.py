@@ -256,7 +256,8 @@ class ExportTest(tf.test.TestCase):
     self.assertEqual(path, os.path.join(export_dir, "1"))
     self.assertEqual(mnist_rnn.export_model(checkpoint, config, export_dir),
                      os.path.join(export_dir, "2"))
-    self.assertEqual(sorted(os.listdir(export_dir)), ["1", "2"])
+    self.assertEqual(sorted(name for name in os.listdir(export_dir)
+                            if not name.startswith(".")), ["1", "2"])
 
     images = learnable_splits().test_images[:5].astype(np.float32) / 255.0
     with tf.Graph().as_default():

@@ -4,7 +4,16 @@
 signatures to `export_dir/<version>/` (version = highest existing + 1),
 building it under a temporary name in `export_dir` and renaming it into place
 only when complete, so a server watching `export_dir` never sees a partial
-model and an existing version is never overwritten.
+model and an existing version is never overwritten. A version number is
+never issued twice: the highest one issued is kept in
+`export_dir/.tf1seq_last_version`, so a deleted or failed version's number
+is skipped.
+
+A version can record the checkpoint it was made from
+(`assets.extra/tf1seq_source.json`: path, global step, a digest of the
+checkpoint's index, which holds every tensor's checksum), so a caller can
+tell that the newest version holds a checkpoint already
+(`same_source(version_source(newest_version(d)), checkpoint_source(c))`).
 
 Usage:
 
@@ -16,14 +25,24 @@ Usage:
             {"images": images}, {"probabilities": probs, "classes": classes})})
 """
 
+import contextlib
+import hashlib
 import os
 import re
 import shutil
 import tempfile
+import threading
 
 import tensorflow as tf
 
+from tf1seq import files
+
 _VERSION_RE = re.compile(r"^\d+$")
+# The highest version number ever issued in an export directory.
+LAST_VERSION_FILE = ".tf1seq_last_version"
+# Where a version records the checkpoint it came from.
+SOURCE_FILE = os.path.join("assets.extra", "tf1seq_source.json")
+_recording = threading.local()
 
 
 def existing_versions(export_dir):
@@ -34,10 +53,69 @@ def existing_versions(export_dir):
                 if _VERSION_RE.match(name.rstrip("/")))
 
 
+def _last_issued(export_dir):
+  path = os.path.join(export_dir, LAST_VERSION_FILE)
+  if not tf.io.gfile.exists(path):
+    return 0
+  with tf.io.gfile.GFile(path) as f:
+    text = f.read().strip()
+  return int(text) if text.isdigit() else 0
+
+
 def next_version(export_dir):
-  """One more than the highest existing version, or 1."""
+  """One more than the highest version existing or ever issued, or 1."""
   versions = existing_versions(export_dir)
-  return versions[-1] + 1 if versions else 1
+  return max(versions[-1] if versions else 0, _last_issued(export_dir)) + 1
+
+
+def newest_version(export_dir):
+  """The path of the highest existing version, or None."""
+  versions = existing_versions(export_dir)
+  return os.path.join(export_dir, str(versions[-1])) if versions else None
+
+
+def checkpoint_source(checkpoint):
+  """What identifies `checkpoint`: its path, global step and index digest.
+
+  The index holds the checksum of every tensor, so its digest changes when
+  any value does (a checkpoint of the same name rewritten by another run).
+  """
+  reader = tf.train.load_checkpoint(checkpoint)
+  step = (int(reader.get_tensor("global_step"))
+          if reader.has_tensor("global_step") else None)
+  with tf.io.gfile.GFile(checkpoint + ".index", "rb") as f:
+    digest = hashlib.sha256(f.read()).hexdigest()
+  return {"checkpoint": checkpoint, "global_step": step,
+          "index_sha256": digest}
+
+
+def version_source(version_path):
+  """The source recorded in an exported version, or None."""
+  path = os.path.join(version_path, SOURCE_FILE)
+  if not tf.io.gfile.exists(path):
+    return None
+  try:
+    return files.read_json(path)
+  except ValueError:
+    return None
+
+
+def same_source(recorded, source):
+  """Whether two `checkpoint_source` records are of the same checkpoint."""
+  return bool(recorded) and all(
+      recorded.get(key) == source.get(key)
+      for key in ("checkpoint", "global_step", "index_sha256"))
+
+
+@contextlib.contextmanager
+def recording_source(source):
+  """`export_saved_model` calls in this block record `source`."""
+  previous = getattr(_recording, "source", None)
+  _recording.source = source
+  try:
+    yield
+  finally:
+    _recording.source = previous
 
 
 def predict_signature(inputs, outputs):
@@ -61,7 +139,7 @@ def predict_signature(inputs, outputs):
 
 
 def export_saved_model(export_dir, session, signature_def_map, version=None,
-                       main_op=None, assets_collection=None):
+                       main_op=None, assets_collection=None, source=None):
   """Writes the session's graph and variables as `export_dir/<version>/`.
 
   Args:
@@ -73,6 +151,8 @@ def export_saved_model(export_dir, session, signature_def_map, version=None,
     version: int; default `next_version(export_dir)`.
     main_op: optional op run at load time (e.g. table initialisers).
     assets_collection: optional assets (e.g. a vocabulary file).
+    source: a `checkpoint_source` dict to record in the version; default
+      the one of an enclosing `recording_source` block, if any.
 
   Returns:
     The path of the new version directory.
@@ -81,6 +161,9 @@ def export_saved_model(export_dir, session, signature_def_map, version=None,
     ValueError: if `serving_default` is missing or `version` is not a
       positive int.
     FileExistsError: if `export_dir/<version>` exists already.
+    OSError: naming the version and the cause if it cannot be written (a
+      full disk); the existing versions are unchanged, and the number is
+      not issued again.
   """
   if "serving_default" not in signature_def_map:
     raise ValueError("signature_def_map must have a 'serving_default' "
@@ -94,19 +177,33 @@ def export_saved_model(export_dir, session, signature_def_map, version=None,
   if os.path.exists(final_path):
     raise FileExistsError("export version %s exists already; nothing was "
                           "overwritten" % final_path)
-  # A dot-name in the same directory: TF Serving ignores non-numeric names
-  # and the rename below is atomic on one file system.
-  staging_parent = tempfile.mkdtemp(prefix=".tmp-%d-" % version,
-                                    dir=export_dir)
-  staging = os.path.join(staging_parent, "model")
+  if source is None:
+    source = getattr(_recording, "source", None)
+  staging_parent = None
   try:
+    if version > _last_issued(export_dir):
+      files.write_atomically(os.path.join(export_dir, LAST_VERSION_FILE),
+                             "%d\n" % version)
+    # A dot-name in the same directory: TF Serving ignores non-numeric names
+    # and the rename below is atomic on one file system.
+    staging_parent = tempfile.mkdtemp(prefix=".tmp-%d-" % version,
+                                      dir=export_dir)
+    staging = os.path.join(staging_parent, "model")
     builder = tf.compat.v1.saved_model.Builder(staging)
     builder.add_meta_graph_and_variables(
         session, [tf.compat.v1.saved_model.tag_constants.SERVING],
         signature_def_map=signature_def_map, main_op=main_op,
         assets_collection=assets_collection, strip_default_attrs=True)
     builder.save()
+    if source is not None:
+      files.write_json_atomically(os.path.join(staging, SOURCE_FILE),
+                                  source)
     os.rename(staging, final_path)
+  except (tf.errors.OpError, OSError) as e:
+    cause = getattr(e, "message", None) or str(e)
+    raise OSError("could not write the export %s: %s. The existing versions "
+                  "are unchanged." % (final_path, cause.strip())) from e
   finally:
-    shutil.rmtree(staging_parent, ignore_errors=True)
+    if staging_parent:
+      shutil.rmtree(staging_parent, ignore_errors=True)
   return final_path

@@ -12,6 +12,7 @@ Usage:
   from tf1seq import files
   files.write_json_atomically("/tmp/run/metrics.json", {"step": 3})
   files.write_atomically("ram://run/vocab.txt", "abc\n")
+  files.create_exclusively("/tmp/run/train.lock", "pid 7\n")  # Once only.
 """
 
 import json
@@ -94,6 +95,60 @@ def write_atomically(path, content):
       pass  # The original error says more.
     message = getattr(e, "message", None) or str(e)
     raise OSError("could not write %s: %s" % (path, message)) from e
+
+
+def create_exclusively(path, content):
+  """Writes `content` to `path` whole, only if nothing is at `path` yet.
+
+  On a local file system the complete file is hard-linked into place, which
+  fails atomically if `path` exists, so of two processes creating the same
+  path at once exactly one succeeds. Elsewhere (and where hard links are not
+  supported) `tf.io.gfile.rename` without overwriting is used, which checks
+  and renames in two steps.
+
+  Args:
+    path: the file to create; its directory is created if missing.
+    content: str (written as UTF-8) or bytes.
+
+  Raises:
+    FileExistsError: if `path` exists already (it is left unchanged).
+    OSError: naming `path` and the cause, if it cannot be written.
+  """
+  fs = _file_system(path)
+  directory = os.path.dirname(path)
+  temporary = os.path.join(directory, ".tmp-%s-%s" % (
+      os.path.basename(path), uuid.uuid4().hex[:8]))
+  try:
+    if directory:
+      fs.makedirs(directory)
+    with fs.open(temporary,
+                 "wb" if isinstance(content, bytes) else "w") as f:
+      f.write(content)
+    if is_local(path):
+      try:
+        os.link(temporary, path)
+        return
+      except FileExistsError:
+        raise
+      except OSError:
+        pass  # No hard links here: rename below.
+      if os.path.exists(path):
+        raise FileExistsError(path)
+      os.rename(temporary, path)
+    else:
+      import tensorflow as tf  # pylint: disable=g-import-not-at-top
+      try:
+        tf.io.gfile.rename(temporary, path, overwrite=False)
+      except tf.errors.AlreadyExistsError:
+        raise FileExistsError(path) from None
+  except FileExistsError:
+    raise FileExistsError("%s exists already" % path) from None
+  except fs.errors as e:
+    message = getattr(e, "message", None) or str(e)
+    raise OSError("could not write %s: %s" % (path, message)) from e
+  finally:
+    if fs.exists(temporary):
+      fs.remove(temporary)
 
 
 def write_json_atomically(path, value, sort_keys=True):

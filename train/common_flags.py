@@ -18,8 +18,8 @@ from absl import flags
 from . import cells
 
 # The flags `Config.from_flags` of every trainer reads the same way.
-SHARED = ("model_dir", "export_dir", "cell", "num_units", "num_layers",
-          "batch_size", "learning_rate", "learning_rate_decay",
+SHARED = ("model_dir", "export_dir", "force_export", "cell", "num_units",
+          "num_layers", "batch_size", "learning_rate", "learning_rate_decay",
           "output_keep_prob", "epochs", "train_steps", "eval_every",
           "log_every", "save_checkpoint_steps", "keep_checkpoint_max",
           "seed", "xla", "intra_op_threads", "inter_op_threads")
@@ -50,7 +50,12 @@ def define(num_units, num_layers, batch_size, learning_rate,
                       "checkpoint here. Any tf.io.gfile path.")
   flags.DEFINE_string("export_dir", None,
                       "If set, a SavedModel is exported to "
-                      "export_dir/<version>/ at the end.")
+                      "export_dir/<version>/ at the end, unless the newest "
+                      "version there holds the final checkpoint already. "
+                      "Version numbers are never reused.")
+  flags.DEFINE_boolean("force_export", False,
+                       "Export a new version even if the newest one in "
+                       "--export_dir holds the final checkpoint already.")
   flags.DEFINE_enum("cell", "basic_lstm", list(cell_names or cells.CELLS),
                     "Recurrent cell.")
   flags.DEFINE_integer("num_units", num_units, "Units per layer.")

@@ -7,6 +7,18 @@ periodic evaluation with summaries in `model_dir/eval` (so TensorBoard
 overlays them on training's), and the final evaluation of the final
 checkpoint. Paths go through `tf.io.gfile`.
 
+It also owns what goes wrong in production (docs/reliability.md):
+  * resume reads the newest checkpoint back whole first and falls back to
+    the newest intact one, naming each damaged one (left in place);
+  * SIGTERM or SIGINT finishes the current step, checkpoints and returns
+    (`metrics["interrupted"]`); a second signal exits at once;
+  * one run per model_dir: the chief holds `model_dir/train.lock`, naming
+    its pid, host and start time; a dead holder's lock is taken over;
+  * a checkpoint that cannot be written fails naming its path and cause,
+    and the previous one stays as it was;
+  * `export_once` exports a checkpoint only if the newest version does not
+    hold it already.
+
 Usage:
 
   class MyTrainer(loop.Trainer):
@@ -17,23 +29,53 @@ Usage:
   metrics = loop.train(MyTrainer(...), model_dir, total_steps)
 """
 
+import datetime
+import json
 import os
+import re
+import signal
+import socket
+import sys
+import threading
 import time
+import uuid
 
 from absl import logging
 import numpy as np
 import tensorflow as tf
 
+from tf1seq import export
 from tf1seq import files
 from tf1seq import rnn
 
 from . import cluster
 
 EVAL_DIR = "eval"
+LOCK_FILE = "train.lock"
+# MonitoredTrainingSession's checkpoint files: model.ckpt-<step>.index, ...
+_CHECKPOINT_FILE_RE = re.compile(
+    r"^(model\.ckpt-(\d+))\.(index|data-\d{5}-of-\d{5})$")
+_STEP_RE = re.compile(r"-(\d+)$")
 
 
-class IncompatibleCheckpointError(ValueError):
+class StartError(ValueError):
+  """model_dir cannot be trained in as it is; nothing was written."""
+
+
+class IncompatibleCheckpointError(StartError):
   """The checkpoint in model_dir was written by a different graph."""
+
+
+class DamagedCheckpointError(StartError):
+  """No checkpoint in model_dir reads back whole."""
+
+
+class ModelDirLockedError(StartError):
+  """Another live run holds model_dir."""
+
+
+class CheckpointWriteError(OSError):
+  """A checkpoint could not be written (e.g. the disk is full)."""
 
 
 def format_duration(seconds):
@@ -100,7 +142,340 @@ class Progress(object):
     return "%.0f ex/s eta %s" % (self.examples_per_sec, eta)
 
 
-def check_checkpoint_compatible(model_dir, graph, flags_hint):
+def _cause(error):
+  """The gist of an exception's message (of an OpError: without the trace).
+
+  A graph-mode OpError's message is "Graph execution error: Detected at node
+  ... defined at (most recent call last): <Python trace> Node: '...'", then
+  the cause, then "[[{{node ...}}]]".
+  """
+  message = getattr(error, "message", None) or str(error)
+  lines = message.strip().splitlines()
+  nodes = [i for i, line in enumerate(lines) if line.startswith("Node: '")]
+  if nodes:
+    lines = lines[nodes[-1] + 1:]
+  lines = [line.strip() for line in lines
+           if line.strip() and not line.strip().startswith("[[")]
+  return " ".join(lines) or type(error).__name__
+
+
+def verify_checkpoint(checkpoint):
+  """Reads every tensor of `checkpoint`; returns None or what is wrong.
+
+  TensorFlow's reader checks each tensor's stored CRC32C against the bytes
+  read, so a zeroed or otherwise altered data file is caught, as are
+  truncated and missing files and an unreadable index.
+
+  Args:
+    checkpoint: a checkpoint prefix (`.../model.ckpt-20`).
+
+  Returns:
+    None if every tensor reads back whole, else the cause as a string.
+  """
+  try:
+    reader = tf.train.load_checkpoint(checkpoint)
+    for name in reader.get_variable_to_shape_map():
+      reader.get_tensor(name)
+  except Exception as e:  # pylint: disable=broad-except
+    # The reader raises OpErrors, but also IndexError on a short read.
+    return _cause(e)
+  return None
+
+
+def _checkpoint_candidates(model_dir):
+  """Checkpoint prefixes in `model_dir`, oldest first.
+
+  Those the state file names and those whose files are there (a state file
+  may be missing, unreadable or behind), each as `model_dir/<basename>` so
+  that a moved model_dir still works.
+  """
+  names = {}
+  state_path = os.path.join(model_dir, "checkpoint")
+  if tf.io.gfile.exists(state_path):
+    try:
+      state = tf.train.get_checkpoint_state(model_dir)
+    except Exception:  # pylint: disable=broad-except
+      state = None  # TensorFlow has logged why.
+    if state is None:
+      logging.warning("the checkpoint state file %s is unreadable; using the "
+                      "checkpoint files in %s", state_path, model_dir)
+    else:
+      listed = list(state.all_model_checkpoint_paths)
+      listed.append(state.model_checkpoint_path)
+      for position, path in enumerate(listed):
+        if path:
+          names.setdefault(os.path.basename(path), position)
+  if tf.io.gfile.isdir(model_dir):
+    for name in tf.io.gfile.listdir(model_dir):
+      match = _CHECKPOINT_FILE_RE.match(name)
+      if match:
+        names.setdefault(match.group(1), -1)
+
+  def order(name):
+    step = _STEP_RE.search(name)
+    return (int(step.group(1)) if step else -1, names[name])
+
+  return [os.path.join(model_dir, name) for name in sorted(names, key=order)]
+
+
+def recover_checkpoint(model_dir):
+  """Points model_dir's checkpoint state at its newest intact checkpoint.
+
+  Reads the checkpoints back, newest first, until one reads whole. Each
+  damaged one is named in a warning and left where it is; the state file
+  (`model_dir/checkpoint`) is rewritten, atomically, to name the intact one
+  and the older ones, so the session restores it and the Saver's rotation
+  never deletes a damaged checkpoint. Checkpoints older than the intact one
+  are not read.
+
+  Args:
+    model_dir: the directory that may hold checkpoints.
+
+  Returns:
+    `(checkpoint, damaged)`: the intact checkpoint to resume from (None if
+    model_dir has none) and the damaged prefixes.
+
+  Raises:
+    DamagedCheckpointError: if there are checkpoints and none is intact,
+      listing each with its cause; nothing is changed then.
+  """
+  candidates = _checkpoint_candidates(model_dir)
+  damaged = []
+  for index in range(len(candidates) - 1, -1, -1):
+    checkpoint = candidates[index]
+    problem = verify_checkpoint(checkpoint)
+    if problem is None:
+      break
+    damaged.append((checkpoint, problem))
+    logging.warning("the checkpoint %s is damaged (%s); it is left in "
+                    "place and an older one is used", checkpoint, problem)
+  else:
+    if damaged:
+      raise DamagedCheckpointError(
+          "no checkpoint in %s reads back whole: %s. They were left in "
+          "place; move them out of --model_dir to start afresh there." %
+          (model_dir, "; ".join("%s (%s)" % d for d in damaged)))
+    return None, []
+  state = tf.train.get_checkpoint_state(model_dir) if not damaged else None
+  kept = candidates[:index + 1]
+  if (damaged or state is None or os.path.basename(
+      state.model_checkpoint_path) != os.path.basename(checkpoint)):
+    tf.compat.v1.train.update_checkpoint_state(
+        model_dir, checkpoint, all_model_checkpoint_paths=kept)
+  if damaged:
+    logging.warning("resuming from %s, the newest intact checkpoint",
+                    checkpoint)
+  return checkpoint, [path for path, _ in damaged]
+
+
+def _move_aside(prefix):
+  """Renames the files of the checkpoint `prefix` to `prefix.damaged-T.*`."""
+  aside = "%s.damaged-%d" % (prefix, int(time.time()))
+  for path in tf.io.gfile.glob(prefix + ".*"):
+    rest = path[len(prefix):]
+    if not rest.startswith(".damaged"):
+      tf.io.gfile.rename(path, aside + rest)
+  logging.warning("the damaged checkpoint %s was moved to %s.* so that "
+                  "this step's checkpoint does not replace it", prefix, aside)
+
+
+class _Saver(tf.compat.v1.train.Saver):
+  """A Saver that keeps damaged checkpoints and names what it cannot write.
+
+  Attributes:
+    damaged: checkpoint prefixes found damaged; one the run is about to
+      write again (the same step) is first moved aside.
+  """
+
+  damaged = ()
+
+  def save(self, sess, save_path, global_step=None, *args, **kwargs):
+    prefix = save_path
+    if isinstance(global_step, (int, np.integer)):
+      prefix = "%s-%d" % (save_path, global_step)
+    if prefix in self.damaged:
+      _move_aside(prefix)
+    try:
+      return super(_Saver, self).save(sess, save_path, global_step, *args,
+                                      **kwargs)
+    except (tf.errors.OpError, OSError, ValueError) as e:
+      previous = tf.train.latest_checkpoint(os.path.dirname(save_path))
+      raise CheckpointWriteError(
+          "could not write the checkpoint %s: %s. The previous checkpoint "
+          "(%s) is unchanged." % (prefix, _cause(e), previous)) from e
+
+
+def _process_start(pid):
+  """The start time of process `pid` (clock ticks since boot), or None."""
+  try:
+    with open("/proc/%d/stat" % pid) as f:
+      fields = f.read().rsplit(")", 1)[1].split()
+  except (OSError, IndexError):
+    return None
+  if fields[0] in ("Z", "X"):  # Dead, not yet reaped.
+    return "dead"
+  return fields[19]
+
+
+def _holder_alive(holder):
+  """Whether the lock's process runs (None if it is on another host)."""
+  if holder.get("host") != socket.gethostname():
+    return None
+  pid = holder.get("pid")
+  if not isinstance(pid, int) or pid <= 0:
+    return False
+  try:
+    os.kill(pid, 0)
+  except ProcessLookupError:
+    return False
+  except PermissionError:
+    pass  # Another user's live process.
+  started = _process_start(pid)
+  if started == "dead":
+    return False
+  # The pid of a dead run taken by another process.
+  return not (started and holder.get("process_start") and
+              started != holder["process_start"])
+
+
+class ModelDirLock(object):
+  """`model_dir/train.lock`: one run at a time writes to a model_dir.
+
+  The file (JSON: pid, host, start time, command) is created whole or not at
+  all (`files.create_exclusively`). A lock whose process is gone (a dead pid
+  on this host, or a pid now used by another process) is taken over with a
+  warning; a live holder's, or one on another host, refuses.
+  """
+
+  def __init__(self, model_dir):
+    self.path = os.path.join(model_dir, LOCK_FILE)
+    self._token = uuid.uuid4().hex
+    self._held = False
+
+  def acquire(self):
+    """Takes the lock.
+
+    Raises:
+      ModelDirLockedError: naming the holder, if another run holds it.
+      OSError: if the lock file cannot be written.
+    """
+    content = json.dumps({
+        "pid": os.getpid(), "host": socket.gethostname(),
+        "started": datetime.datetime.now(datetime.timezone.utc).strftime(
+            "%Y-%m-%d %H:%M:%S UTC"),
+        "process_start": _process_start(os.getpid()),
+        "command": " ".join(sys.argv), "token": self._token},
+                         indent=2, sort_keys=True) + "\n"
+    for _ in range(3):
+      try:
+        files.create_exclusively(self.path, content)
+        self._held = True
+        return
+      except FileExistsError:
+        pass
+      holder = self._read()
+      if holder is None:
+        continue  # Removed meanwhile, or half-readable: try again.
+      alive = _holder_alive(holder)
+      if alive is False:
+        logging.warning("taking over %s: its run (pid %s on %s, started %s) "
+                        "is gone", self.path, holder.get("pid"),
+                        holder.get("host"), holder.get("started"))
+        if self._read() == holder:
+          tf.io.gfile.remove(self.path)
+        continue
+      raise ModelDirLockedError(
+          "%s is in use by another run: pid %s on host %s, started %s (%s)."
+          " Wait for it to finish or stop it, or use another --model_dir%s."
+          % (os.path.dirname(self.path), holder.get("pid"),
+             holder.get("host"), holder.get("started"),
+             holder.get("command"),
+             "" if alive else "; if that process is gone, delete " +
+             self.path))
+    raise ModelDirLockedError("could not take %s: other runs keep taking "
+                              "it" % self.path)
+
+  def _read(self):
+    try:
+      holder = files.read_json(self.path)
+    except (tf.errors.OpError, OSError, ValueError):
+      return None
+    return holder if isinstance(holder, dict) else None
+
+  def release(self):
+    """Removes the lock file if this run still holds it."""
+    if self._held:
+      self._held = False
+      holder = self._read()
+      if holder is not None and holder.get("token") == self._token:
+        tf.io.gfile.remove(self.path)
+
+
+class _StopSignals(object):
+  """SIGTERM/SIGINT: the first asks the loop to stop, a second exits."""
+
+  SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+  def __init__(self, prefix):
+    self.received = None
+    self._prefix = prefix
+    self._previous = {}
+
+  def __enter__(self):
+    if threading.current_thread() is threading.main_thread():
+      for number in self.SIGNALS:
+        self._previous[number] = signal.signal(number, self._handle)
+    return self
+
+  def __exit__(self, *unused):
+    for number, handler in self._previous.items():
+      signal.signal(number, handler)
+    self._previous = {}
+
+  def _handle(self, number, unused_frame):
+    name = signal.Signals(number).name
+    if self.received is not None:
+      logging.warning("%s%s again: exiting at once, without a checkpoint",
+                      self._prefix, name)
+      logging.flush()
+      os._exit(128 + number)  # pylint: disable=protected-access
+    self.received = name
+    logging.warning("%s%s: finishing the current step, then checkpointing "
+                    "and exiting (send it again to exit at once)",
+                    self._prefix, name)
+
+
+def export_once(export_dir, checkpoint, export_fn, force=False):
+  """Exports `checkpoint` unless the newest version in `export_dir` holds it.
+
+  Each version records the checkpoint it came from (path, global step and
+  a digest of its index, in `assets.extra/tf1seq_source.json`); if the
+  newest one's record is `checkpoint`'s, nothing is written.
+
+  Args:
+    export_dir: the versioned export directory.
+    checkpoint: the checkpoint to export.
+    export_fn: `export_fn()` writes the new version (with
+      `tf1seq.export.export_saved_model`) and returns its path.
+    force: write a new version even so.
+
+  Returns:
+    The path of the version that holds `checkpoint`.
+  """
+  source = export.checkpoint_source(checkpoint)
+  newest = export.newest_version(export_dir)
+  if (newest and not force and
+      export.same_source(export.version_source(newest), source)):
+    logging.info("%s holds the checkpoint %s (step %s) already: nothing "
+                 "exported (--force_export writes a new version anyway)",
+                 newest, checkpoint, source["global_step"])
+    return newest
+  with export.recording_source(source):
+    return export_fn()
+
+
+def check_checkpoint_compatible(model_dir, graph, flags_hint,
+                                checkpoint=None):
   """Refuses a checkpoint in `model_dir` that `graph` cannot restore.
 
   Compares every global variable of `graph` (but `global_step`) with the
@@ -112,14 +487,16 @@ def check_checkpoint_compatible(model_dir, graph, flags_hint):
     model_dir: the directory that may hold checkpoints.
     graph: the graph about to restore them.
     flags_hint: the flags that shape the variables, named in the message.
+    checkpoint: the checkpoint to check; default the latest in `model_dir`.
 
   Returns:
-    The latest checkpoint path, or None if there is none.
+    The checkpoint path, or None if there is none.
 
   Raises:
     IncompatibleCheckpointError: naming the first variables that differ.
   """
-  checkpoint = tf.train.latest_checkpoint(model_dir)
+  if checkpoint is None:
+    checkpoint = tf.train.latest_checkpoint(model_dir)
   if checkpoint is None:
     return None
   saved = checkpoint_reader(checkpoint).get_variable_to_shape_map()
@@ -278,16 +655,23 @@ def worker_finished(task, metrics):
   return True
 
 
-def finish(model_dir, metrics, export=None):
-  """The chief's end: the export (`export()` returns its path), metrics.json.
+def finish(model_dir, metrics, export_dir=None, export=None,
+           force_export=False):
+  """The chief's end: the export and metrics.json.
+
+  A run stopped by a signal exports nothing (its figures are not final).
 
   Args:
     model_dir: where metrics.json goes.
     metrics: the run's metrics; `export_path` is added.
-    export: None, or a function exporting the final checkpoint.
+    export_dir: None, or the versioned export directory.
+    export: `export()` exports the final checkpoint to export_dir and
+      returns the version's path (see `export_once`).
+    force_export: a new version even if the newest holds this checkpoint.
   """
-  if export is not None:
-    metrics["export_path"] = export()
+  if export_dir and not metrics.get("interrupted"):
+    metrics["export_path"] = export_once(export_dir, metrics["checkpoint"],
+                                         export, force_export)
     logging.info("exported SavedModel to %s", metrics["export_path"])
   files.write_json_atomically(os.path.join(model_dir, "metrics.json"),
                               metrics)
@@ -307,7 +691,7 @@ def _record(history, writer, trainer_output, step, started):
 
 def _run_steps(trainer, session, model, task, model_dir, total_steps,
                progress, history, eval_writer, started, eval_interval,
-               log_every, max_train_seconds):
+               log_every, max_train_seconds, signals):
   """`train`'s steps in the open `session`.
 
   Returns:
@@ -327,7 +711,8 @@ def _run_steps(trainer, session, model, task, model_dir, total_steps,
   trainer.start(lambda *a, **k: raw(lambda s: s.run(*a, **k)), step)
   progress.start(step)
   local_steps = 0
-  while step < total_steps and not session.should_stop():
+  while (step < total_steps and not session.should_stop() and
+         not signals.received):
     previous = step
     step, loss, note = trainer.run_step(session, step)
     local_steps += 1
@@ -339,7 +724,7 @@ def _run_steps(trainer, session, model, task, model_dir, total_steps,
     out_of_time = (max_train_seconds and
                    time.time() - started >= max_train_seconds)
     if (task.is_chief and step < total_steps and not out_of_time and
-        crossed(previous, step, eval_interval)):
+        not signals.received and crossed(previous, step, eval_interval)):
       _record(history, eval_writer,
               trainer.evaluate(raw, step, final=False), step, started)
     if out_of_time:
@@ -355,8 +740,13 @@ def train(trainer, model_dir, total_steps, eval_every=0, log_every=100,
   """Trains (or resumes) `trainer` to `total_steps`; returns the metrics.
 
   With a distributed `task` (a `cluster.Task`) this process is one worker:
-  only the chief (worker 0) checks the checkpoint, evaluates, checkpoints
-  and writes summaries.
+  only the chief (worker 0) locks model_dir, checks and recovers the
+  checkpoint, evaluates, checkpoints and writes summaries.
+
+  On SIGTERM or SIGINT (in the main thread) the current step finishes, the
+  chief checkpoints, and this returns at once (no final evaluation) with
+  `interrupted` set; a second signal ends the process at once (exit status
+  128 + the signal's number).
 
   Args:
     trainer: a `Trainer`.
@@ -373,22 +763,46 @@ def train(trainer, model_dir, total_steps, eval_every=0, log_every=100,
   Returns:
     A dict: `global_step` (of the final checkpoint), `checkpoint`,
     `steps_this_run`, `examples_per_sec`, `wall_time_sec`, `history` (the
-    evaluation entries; the last one is the final checkpoint's).
+    evaluation entries; the last one is the final checkpoint's unless
+    interrupted), `interrupted` (the signal's name, or None).
 
   Raises:
+    ModelDirLockedError: if another live run holds model_dir.
+    DamagedCheckpointError: if model_dir has checkpoints and none is intact.
     IncompatibleCheckpointError: if model_dir holds another model's
       checkpoint (nothing is written then).
+    CheckpointWriteError: if a checkpoint cannot be written; the previous
+      one is unchanged.
   """
   task = task or cluster.Task()
+  lock = ModelDirLock(model_dir) if task.is_chief else None
+  if lock:
+    lock.acquire()
+  try:
+    return _train(trainer, model_dir, total_steps, eval_every, log_every,
+                  save_checkpoint_steps, keep_checkpoint_max,
+                  max_train_seconds, config, task)
+  finally:
+    if lock:
+      lock.release()
+
+
+def _train(trainer, model_dir, total_steps, eval_every, log_every,
+           save_checkpoint_steps, keep_checkpoint_max, max_train_seconds,
+           config, task):
+  """`train` once model_dir is held."""
   graph = tf.Graph()
   history = []
+  prefix = task.name + ": " if task.is_distributed else ""
   with graph.as_default(), tf.compat.v1.device(task.device_setter()):
     tf.compat.v1.set_random_seed(trainer.seed)
     model = trainer.build(task)
+    saver = _Saver(max_to_keep=keep_checkpoint_max)
     if task.is_chief:
-      check_checkpoint_compatible(model_dir, graph, trainer.graph_flags)
-    scaffold = tf.compat.v1.train.Scaffold(
-        saver=tf.compat.v1.train.Saver(max_to_keep=keep_checkpoint_max))
+      checkpoint, saver.damaged = recover_checkpoint(model_dir)
+      check_checkpoint_compatible(model_dir, graph, trainer.graph_flags,
+                                  checkpoint)
+    scaffold = tf.compat.v1.train.Scaffold(saver=saver)
     hooks = [tf.compat.v1.train.StopAtStepHook(last_step=total_steps)]
     hooks += model.hooks
     eval_writer = (tf.compat.v1.summary.FileWriterCache.get(
@@ -397,23 +811,37 @@ def train(trainer, model_dir, total_steps, eval_every=0, log_every=100,
     config = task.session_config(config if config is not None
                                  else tf.compat.v1.ConfigProto())
     started = time.time()
-    with cluster.monitored_session(
+    local_steps = 0
+    step = 0
+    with _StopSignals(prefix) as signals, cluster.monitored_session(
         task, model_dir, scaffold, hooks, config,
         save_checkpoint_steps=save_checkpoint_steps,
         save_summaries_steps=log_every, log_step_count_steps=0) as session:
       local_steps, step = _run_steps(
           trainer, session, model, task, model_dir, total_steps, progress,
           history, eval_writer, started, eval_every or trainer.steps_per_epoch,
-          log_every, max_train_seconds)
+          log_every, max_train_seconds, signals)
+      interrupted = signals.received
+    # Leaving the session wrote the chief's checkpoint of the last step.
     elapsed = time.time() - started
   checkpoint = None
   if task.is_chief:
+    eval_writer.flush()
     # The final figures are those of the final checkpoint: in a cluster,
     # other workers' last updates may land after this worker's last step.
     checkpoint = tf.train.latest_checkpoint(model_dir)
     step = int(checkpoint_reader(checkpoint).get_tensor("global_step"))
-    _record(history, eval_writer,
-            trainer.evaluate_checkpoint(checkpoint, step), step, started)
+    if interrupted:
+      logging.info("stopped by %s at step %d (epoch %.2f): checkpoint %s "
+                   "written; run the same command again to continue from "
+                   "there", interrupted, step, step / trainer.steps_per_epoch,
+                   checkpoint)
+    else:
+      _record(history, eval_writer,
+              trainer.evaluate_checkpoint(checkpoint, step), step, started)
+  elif interrupted:
+    logging.info("%sleft the cluster on %s after global step %d (%d steps "
+                 "by this worker)", prefix, interrupted, step, local_steps)
   return {
       # Under asynchronous training the checkpoint's name may differ by one
       # from the global_step saved in it (another worker's update lands
@@ -426,4 +854,5 @@ def train(trainer, model_dir, total_steps, eval_every=0, log_every=100,
                            if elapsed > 0 else 0.0),
       "wall_time_sec": elapsed,
       "history": history,
+      "interrupted": interrupted,
   }

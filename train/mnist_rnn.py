@@ -383,17 +383,19 @@ def main(argv):
         FLAGS.keep_checkpoint_max,
         loop.session_config(FLAGS.intra_op_threads, FLAGS.inter_op_threads),
         task)
-  except loop.IncompatibleCheckpointError as e:
+  except loop.StartError as e:
     raise app.UsageError(str(e))
   if loop.worker_finished(task, metrics):
     return
   metrics.update(dataset=FLAGS.dataset,
                  flags=common_flags.values(FLAGS, RECORDED_FLAGS))
-  logging.info("test accuracy %.4f after %d steps (%.0f examples/sec)",
-               metrics["test_accuracy"], metrics["global_step"],
-               metrics["examples_per_sec"])
-  loop.finish(FLAGS.model_dir, metrics, FLAGS.export_dir and (
-      lambda: export_model(metrics["checkpoint"], config, FLAGS.export_dir)))
+  if not metrics["interrupted"]:  # Else no final figures and no export.
+    logging.info("test accuracy %.4f after %d steps (%.0f examples/sec)",
+                 metrics["test_accuracy"], metrics["global_step"],
+                 metrics["examples_per_sec"])
+  loop.finish(FLAGS.model_dir, metrics, FLAGS.export_dir,
+              lambda: export_model(metrics["checkpoint"], config,
+                                   FLAGS.export_dir), FLAGS.force_export)
 
 
 def run():

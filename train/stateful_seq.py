@@ -377,13 +377,20 @@ def main(argv):
         FLAGS.keep_checkpoint_max, FLAGS.max_train_seconds,
         loop.session_config(FLAGS.intra_op_threads, FLAGS.inter_op_threads),
         task)
-  except loop.IncompatibleCheckpointError as e:
+  except loop.StartError as e:
     raise app.UsageError(str(e))
   if loop.worker_finished(task, metrics):
     return
   metrics.update(task=FLAGS.task, vocab_size=vocab.size,
                  train_chars_dropped=int(train_batches.num_dropped),
                  flags=common_flags.values(FLAGS, RECORDED_FLAGS))
+  if metrics["interrupted"]:  # No final figures, sample nor export.
+    files.write_json_atomically(os.path.join(model_dir, "metrics.json"),
+                                metrics)
+    return
+  if metrics["interrupted"]:  # No final figures, sample or export.
+    loop.finish(model_dir, metrics)
+    return
   logging.info("validation %.4f bits/char, accuracy %.4f after %d steps "
                "(%.0f chars/sec)", metrics["validation_bits_per_char"],
                metrics["validation_accuracy"], metrics["global_step"],
@@ -391,10 +398,11 @@ def main(argv):
   if FLAGS.sample:
     metrics["sample"] = _sample(metrics["checkpoint"], config, vocab,
                                 model_dir)
-  loop.finish(model_dir, metrics, FLAGS.export_dir and (
-      lambda: char_lm_serving.export_step_model(
-          metrics["checkpoint"], config, os.path.join(model_dir, VOCAB_FILE),
-          FLAGS.export_dir)))
+  loop.finish(model_dir, metrics, FLAGS.export_dir,
+              lambda: char_lm_serving.export_step_model(
+                  metrics["checkpoint"], config,
+                  os.path.join(model_dir, VOCAB_FILE), FLAGS.export_dir),
+              FLAGS.force_export)
 
 
 def run():
