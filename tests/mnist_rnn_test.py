@@ -216,9 +216,10 @@ class TrainTest(tf.test.TestCase):
     self.assertEqual(metrics["checkpoint"], model_dir + "/model.ckpt-12")
     resumed = train_for(model_dir, 14)  # Resumes from the ram:// checkpoint.
     self.assertEqual(resumed["steps_this_run"], 2)
-    loop.finish(model_dir, resumed, lambda: mnist_rnn.export_model(
-        resumed["checkpoint"], mnist_rnn.test_config(),
-        "ram://mnist_rnn_test/export"))
+    loop.finish(model_dir, resumed, "ram://mnist_rnn_test/export",
+                lambda: mnist_rnn.export_model(
+                    resumed["checkpoint"], mnist_rnn.test_config(),
+                    "ram://mnist_rnn_test/export"))
     self.assertEqual(files.read_json(model_dir + "/metrics.json")["global_step"],
                      14)
     self.assertEqual(resumed["export_path"], "ram://mnist_rnn_test/export/1")

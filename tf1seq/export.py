@@ -29,9 +29,8 @@ import contextlib
 import hashlib
 import os
 import re
-import shutil
-import tempfile
 import threading
+import uuid
 
 import tensorflow as tf
 
@@ -80,7 +79,7 @@ def checkpoint_source(checkpoint):
   The index holds the checksum of every tensor, so its digest changes when
   any value does (a checkpoint of the same name rewritten by another run).
   """
-  reader = tf.train.load_checkpoint(checkpoint)
+  reader = files.checkpoint_reader(checkpoint)
   step = (int(reader.get_tensor("global_step"))
           if reader.has_tensor("global_step") else None)
   with tf.io.gfile.GFile(checkpoint + ".index", "rb") as f:
@@ -172,9 +171,9 @@ def export_saved_model(export_dir, session, signature_def_map, version=None,
     version = next_version(export_dir)
   if not isinstance(version, int) or version <= 0:
     raise ValueError("version must be a positive int, got %r" % (version,))
-  os.makedirs(export_dir, exist_ok=True)
+  tf.io.gfile.makedirs(export_dir)
   final_path = os.path.join(export_dir, str(version))
-  if os.path.exists(final_path):
+  if tf.io.gfile.exists(final_path):
     raise FileExistsError("export version %s exists already; nothing was "
                           "overwritten" % final_path)
   if source is None:
@@ -186,8 +185,8 @@ def export_saved_model(export_dir, session, signature_def_map, version=None,
                              "%d\n" % version)
     # A dot-name in the same directory: TF Serving ignores non-numeric names
     # and the rename below is atomic on one file system.
-    staging_parent = tempfile.mkdtemp(prefix=".tmp-%d-" % version,
-                                      dir=export_dir)
+    staging_parent = os.path.join(export_dir, ".tmp-%d-%s" % (
+        version, uuid.uuid4().hex[:8]))
     staging = os.path.join(staging_parent, "model")
     builder = tf.compat.v1.saved_model.Builder(staging)
     builder.add_meta_graph_and_variables(
@@ -198,12 +197,12 @@ def export_saved_model(export_dir, session, signature_def_map, version=None,
     if source is not None:
       files.write_json_atomically(os.path.join(staging, SOURCE_FILE),
                                   source)
-    os.rename(staging, final_path)
+    files.move_tree(staging, final_path)
   except (tf.errors.OpError, OSError) as e:
     cause = getattr(e, "message", None) or str(e)
     raise OSError("could not write the export %s: %s. The existing versions "
                   "are unchanged." % (final_path, cause.strip())) from e
   finally:
     if staging_parent:
-      shutil.rmtree(staging_parent, ignore_errors=True)
+      files.remove_tree(staging_parent)
   return final_path

@@ -17,6 +17,7 @@ Usage:
 
 import json
 import os
+import shutil
 import uuid
 
 import numpy as np
@@ -173,3 +174,61 @@ def read_json(path):
   """The JSON value in `path`."""
   with _file_system(path).open(path, "r") as f:
     return json.load(f)
+
+
+def move_tree(source, target):
+  """Moves the directory `source` to `target` (which must not exist).
+
+  Locally one rename, so the tree appears whole at once. Elsewhere
+  `tf.io.gfile.rename`, where the file system moves directories (object
+  stores do it by copying, so the tree appears file by file there); where
+  it moves nothing (the in-memory file system), the files are copied one
+  by one and `source` removed.
+
+  Raises:
+    OSError: if it cannot be moved.
+  """
+  if is_local(source) and is_local(target):
+    os.rename(source, target)
+    return
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  tf.io.gfile.rename(source, target)
+  if tf.io.gfile.listdir(target) if tf.io.gfile.isdir(target) else False:
+    return
+  for directory, _, names in tf.io.gfile.walk(source):
+    relative = directory[len(source):].lstrip("/")
+    destination = os.path.join(target, relative) if relative else target
+    tf.io.gfile.makedirs(destination)
+    for name in names:
+      tf.io.gfile.copy(os.path.join(directory, name),
+                       os.path.join(destination, name), overwrite=False)
+  remove_tree(source)
+
+
+def remove_tree(path):
+  """Deletes the directory `path` and everything in it, if it exists."""
+  if is_local(path):
+    if os.path.exists(path):
+      shutil.rmtree(path)
+    return
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  if not tf.io.gfile.exists(path):
+    return
+  try:
+    tf.io.gfile.rmtree(path)
+  except tf.errors.NotFoundError:
+    # The in-memory file system keeps files, not directories: delete them.
+    for directory, _, names in tf.io.gfile.walk(path):
+      for name in names:
+        tf.io.gfile.remove(os.path.join(directory, name))
+
+
+def checkpoint_reader(checkpoint):
+  """A reader of the TensorFlow checkpoint with prefix `checkpoint`.
+
+  Opened by its prefix: `tf.train.load_checkpoint` and friends first ask
+  whether the path is a directory, which the in-memory file system answers
+  yes for any prefix.
+  """
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  return tf.compat.v1.train.NewCheckpointReader(checkpoint)

@@ -173,7 +173,7 @@ def verify_checkpoint(checkpoint):
     None if every tensor reads back whole, else the cause as a string.
   """
   try:
-    reader = tf.train.load_checkpoint(checkpoint)
+    reader = files.checkpoint_reader(checkpoint)
     for name in reader.get_variable_to_shape_map():
       reader.get_tensor(name)
   except Exception as e:  # pylint: disable=broad-except
@@ -499,7 +499,7 @@ def check_checkpoint_compatible(model_dir, graph, flags_hint,
     checkpoint = tf.train.latest_checkpoint(model_dir)
   if checkpoint is None:
     return None
-  saved = checkpoint_reader(checkpoint).get_variable_to_shape_map()
+  saved = files.checkpoint_reader(checkpoint).get_variable_to_shape_map()
   problems = []
   with graph.as_default():
     variables = tf.compat.v1.global_variables()
@@ -520,16 +520,6 @@ def check_checkpoint_compatible(model_dir, graph, flags_hint,
          " (and %d more)" % (len(problems) - 3) if len(problems) > 3 else "",
          flags_hint))
   return checkpoint
-
-
-def checkpoint_reader(checkpoint):
-  """A reader of the checkpoint with prefix `checkpoint`.
-
-  Opened by its prefix: `tf.train.load_variable` and friends first ask
-  whether the path is a directory, which the in-memory file system answers
-  yes for any prefix.
-  """
-  return tf.compat.v1.train.NewCheckpointReader(checkpoint)
 
 
 def session_config(intra_op_threads=0, inter_op_threads=0):
@@ -830,7 +820,7 @@ def _train(trainer, model_dir, total_steps, eval_every, log_every,
     # The final figures are those of the final checkpoint: in a cluster,
     # other workers' last updates may land after this worker's last step.
     checkpoint = tf.train.latest_checkpoint(model_dir)
-    step = int(checkpoint_reader(checkpoint).get_tensor("global_step"))
+    step = int(files.checkpoint_reader(checkpoint).get_tensor("global_step"))
     if interrupted:
       logging.info("stopped by %s at step %d (epoch %.2f): checkpoint %s "
                    "written; run the same command again to continue from "
