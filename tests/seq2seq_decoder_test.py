@@ -365,12 +365,14 @@ class CoverageTest(tf.test.TestCase):
     self.assertIs(tf1.contrib.seq2seq.sequence_loss, seq2seq.sequence_loss)
     with self.assertRaisesRegex(
         AttributeError, r"^tf\.contrib\.seq2seq\.Nonexistent is not covered "
-        r"by tf1seq; its tf\.contrib\.seq2seq has: BasicDecoder, "
-        r"BasicDecoderOutput, .*, tile_batch\.$"):
+        r"by tf1seq; its tf\.contrib\.seq2seq has: AttentionMechanism, "
+        r"AttentionWrapper, .*, BasicDecoder, BasicDecoderOutput, .*, "
+        r"tile_batch\.$"):
       tf1.contrib.seq2seq.Nonexistent  # pylint: disable=pointless-statement
 
   def test_public_names_are_tf1s(self):
-    # TensorFlow 1.15's tf.contrib.seq2seq._allowed_symbols, less attention.
+    # TensorFlow 1.15's tf.contrib.seq2seq._allowed_symbols, but
+    # monotonic_probability_fn (listed there, defined nowhere).
     self.assertCountEqual(seq2seq.TF1_NAMES, [
         "sequence_loss", "Decoder", "dynamic_decode", "BasicDecoder",
         "BasicDecoderOutput", "BeamSearchDecoder", "BeamSearchDecoderOutput",
@@ -378,7 +380,11 @@ class CoverageTest(tf.test.TestCase):
         "FinalBeamSearchDecoderOutput", "gather_tree",
         "GreedyEmbeddingHelper", "InferenceHelper", "SampleEmbeddingHelper",
         "ScheduledEmbeddingTrainingHelper", "ScheduledOutputTrainingHelper",
-        "TrainingHelper", "tile_batch"])
+        "TrainingHelper", "tile_batch", "BahdanauAttention",
+        "LuongAttention", "hardmax", "AttentionWrapperState",
+        "AttentionWrapper", "AttentionMechanism", "safe_cumprod",
+        "monotonic_attention", "BahdanauMonotonicAttention",
+        "LuongMonotonicAttention"])
 
 
 class Tf1BehaviorTest(tf.test.TestCase):
