@@ -5,9 +5,22 @@ absltest parses flags in `main`; under pytest nobody does, and
 """
 
 from absl import flags
+import pytest
 
 
 def pytest_configure(config):
   del config  # Unused.
   if not flags.FLAGS.is_parsed():
     flags.FLAGS.mark_as_parsed()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def tf2_behaviour_stays_on(request):
+  """Fails a test module that turns TF2 behaviour off for the whole process
+  (e.g. by importing `tf1seq.compat.v1`), which would break every module
+  run after it; such checks belong in a subprocess."""
+  yield
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  if not tf.executing_eagerly():
+    pytest.fail("%s left TF2 behaviour off (eager execution disabled) for "
+                "the modules after it" % request.module.__name__)

@@ -12,6 +12,7 @@ flow) in a subprocess: `test_tf1_behavior`.
 import os
 import subprocess
 import sys
+import types
 
 from absl.testing import parameterized
 import numpy as np
@@ -23,6 +24,7 @@ if os.environ.get("TF1SEQ_TEST_TF1_BEHAVIOR") == "1":
 # pylint: disable=g-import-not-at-top
 from tf1seq import layers
 from tf1seq import rnn_cell
+from tf1seq.compat import coverage
 from tf1seq.contrib import seq2seq
 # pylint: enable=g-import-not-at-top
 
@@ -357,7 +359,10 @@ class ErrorTest(tf.test.TestCase):
 class CoverageTest(tf.test.TestCase):
 
   def test_tf_contrib_seq2seq_namespace(self):
-    import tf1seq.compat.v1 as tf1  # pylint: disable=g-import-not-at-top
+    # The table behind `import tf1seq.compat.v1 as tf` (whose import would
+    # disable TF2 behaviour for the whole process).
+    tf1 = types.SimpleNamespace(
+        contrib=coverage.contrib_namespace("tensorflow.contrib"))
     for name in seq2seq.TF1_NAMES:
       self.assertIs(getattr(tf1.contrib.seq2seq, name),
                     getattr(seq2seq, name))
