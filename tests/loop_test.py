@@ -7,6 +7,7 @@ import numpy as np
 import tensorflow as tf
 
 from tf1seq import files
+from train import checkpoints
 from train import loop
 
 
@@ -72,13 +73,13 @@ class CheckpointCompatibilityTest(tf.test.TestCase):
     directory = self.create_tempdir().full_path
     with tf.Graph().as_default() as graph:
       tf.compat.v1.get_variable("w", [2, 3])
-      self.assertIsNone(loop.check_checkpoint_compatible(directory, graph,
+      self.assertIsNone(checkpoints.check_checkpoint_compatible(directory, graph,
                                                          "--x"))
       with self.session() as session:
         session.run(tf.compat.v1.global_variables_initializer())
         saved = tf.compat.v1.train.Saver().save(session, directory + "/ckpt")
       self.assertEqual(
-          loop.check_checkpoint_compatible(directory, graph, "--x"), saved)
+          checkpoints.check_checkpoint_compatible(directory, graph, "--x"), saved)
 
   def test_missing_variable_named(self):
     directory = self.create_tempdir().full_path
@@ -89,9 +90,9 @@ class CheckpointCompatibilityTest(tf.test.TestCase):
         tf.compat.v1.train.Saver().save(session, directory + "/ckpt")
     with tf.Graph().as_default() as graph:
       tf.compat.v1.get_variable("v", [2])
-      with self.assertRaisesRegex(loop.IncompatibleCheckpointError,
+      with self.assertRaisesRegex(checkpoints.IncompatibleCheckpointError,
                                   r"v \[2\] is not in the checkpoint.*--x"):
-        loop.check_checkpoint_compatible(directory, graph, "--x")
+        checkpoints.check_checkpoint_compatible(directory, graph, "--x")
 
 
 if __name__ == "__main__":

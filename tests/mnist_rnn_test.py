@@ -11,6 +11,7 @@ import numpy as np
 import tensorflow as tf
 
 from tf1seq import files
+from train import checkpoints
 from train import loop
 from train import mnist_rnn
 
@@ -199,7 +200,7 @@ class TrainTest(tf.test.TestCase):
     config = mnist_rnn.test_config()
     config.num_units = 8
     with self.assertRaisesRegex(
-        loop.IncompatibleCheckpointError,
+        checkpoints.IncompatibleCheckpointError,
         r"dense/kernel has shape \[28, 16\] in the checkpoint, \[28, 8\] in "
         r"this graph.*--num_units"):
       train_for(model_dir, 160, config=config)

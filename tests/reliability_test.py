@@ -29,7 +29,10 @@ from tf1seq import rnn
 from tf1seq.data import mnist
 from tf1seq.data import tbptt
 from tf1seq.data import text
+from train import char_lm_model
+from train import checkpoints
 from train import loop
+from train import model_dir_lock
 from train import mnist_rnn
 from train import stateful_seq
 
@@ -69,7 +72,7 @@ def train_mnist(model_dir, steps, save_every=10, keep=10):
 
 
 def train_char_lm(model_dir, steps, save_every=10, keep=10):
-  config = stateful_seq.test_config(1)
+  config = char_lm_model.test_config(1)
   vocab = text.Vocabulary.from_text(TEXT)
   config.vocab_size = vocab.size
   train_batches, valid_batches = tbptt.text_batches(
@@ -147,13 +150,13 @@ class VerifyCheckpointTest(tf.test.TestCase, parameterized.TestCase):
         return tf.compat.v1.train.Saver().save(session, directory + "/ckpt")
 
   def test_intact(self):
-    self.assertIsNone(loop.verify_checkpoint(self._save()))
+    self.assertIsNone(checkpoints.verify_checkpoint(self._save()))
 
   @parameterized.named_parameters(*[(name, name) for name in DAMAGE])
   def test_damage_is_found(self, damage):
     prefix = self._save()
     DAMAGE[damage](prefix)
-    problem = loop.verify_checkpoint(prefix)
+    problem = checkpoints.verify_checkpoint(prefix)
     self.assertIsNotNone(problem)
     expected = {"zeroed_data": r"Checksum does not match",
                 "missing_data": r"No such file",
@@ -191,7 +194,7 @@ class CheckpointRecoveryTest(tf.test.TestCase, parameterized.TestCase):
     self.assertEqual(metrics["global_step"], 80)
     self.assertEqual(metrics["steps_this_run"], 70)
     self.assertEqual(metrics["checkpoint"], prefix % 80)
-    self.assertIsNone(loop.verify_checkpoint(prefix % 80))
+    self.assertIsNone(checkpoints.verify_checkpoint(prefix % 80))
     # The run wrote steps 20..70 again: each damaged checkpoint was moved
     # aside first, byte for byte.
     names = os.listdir(model_dir)
@@ -207,7 +210,7 @@ class CheckpointRecoveryTest(tf.test.TestCase, parameterized.TestCase):
           aside_digests[base + "." + suffix] = hashlib.sha256(
               f.read()).hexdigest()
       self.assertEqual(aside_digests, digests)
-      self.assertIsNone(loop.verify_checkpoint(damaged_prefix))
+      self.assertIsNone(checkpoints.verify_checkpoint(damaged_prefix))
     # The restored checkpoint was re-saved unchanged.
     self.assertEqual(_digests(_checkpoint_files(prefix % 10)), intact_10)
 
@@ -222,7 +225,7 @@ class CheckpointRecoveryTest(tf.test.TestCase, parameterized.TestCase):
     DAMAGE["truncated_data"](prefix % 20)
     before = sorted(os.listdir(model_dir))
     with self.assertRaisesRegex(
-        loop.DamagedCheckpointError,
+        checkpoints.DamagedCheckpointError,
         r"no checkpoint in .* reads back whole: "
         r".*model\.ckpt-20 \(Read less bytes.*\); "
         r".*model\.ckpt-10 \(.+\); "
@@ -301,7 +304,7 @@ class PreemptionAndLockTest(tf.test.TestCase):
     metrics = files.read_json(os.path.join(model_dir, "metrics.json"))
     self.assertEqual(metrics["global_step"], stopped)
     self.assertEqual(metrics["interrupted"], "SIGTERM")
-    self.assertFalse(os.path.exists(os.path.join(model_dir, loop.LOCK_FILE)))
+    self.assertFalse(os.path.exists(os.path.join(model_dir, model_dir_lock.LOCK_FILE)))
     # The re-run continues from that step, reading the same batches: it
     # ends with the weights of a run that was never stopped.
     total = stopped + 7
@@ -342,10 +345,10 @@ class PreemptionAndLockTest(tf.test.TestCase):
                   self._log(log_path))
     # The killed run's lock names a dead pid: the next run takes it over
     # and resumes from the last periodic checkpoint.
-    with open(os.path.join(model_dir, loop.LOCK_FILE)) as f:
+    with open(os.path.join(model_dir, model_dir_lock.LOCK_FILE)) as f:
       self.assertEqual(json.load(f)["pid"], process.pid)
     latest = tf.train.latest_checkpoint(model_dir)
-    self.assertIsNone(loop.verify_checkpoint(latest))
+    self.assertIsNone(checkpoints.verify_checkpoint(latest))
     with self.assertLogs("absl", "INFO") as logs:
       metrics = train_mnist(model_dir, 0)
     self.assertRegex(_warnings(logs.records), r"taking over .*train\.lock: "
@@ -385,7 +388,7 @@ class InProcessSignalTest(tf.test.TestCase):
                      r"SIGINT at step 7 ")
     # The handlers are the previous ones again, the lock is released.
     self.assertIs(signal.getsignal(signal.SIGINT), handler)
-    self.assertNotIn(loop.LOCK_FILE, os.listdir(model_dir))
+    self.assertNotIn(model_dir_lock.LOCK_FILE, os.listdir(model_dir))
 
 
 class LockTest(tf.test.TestCase):
@@ -396,24 +399,24 @@ class LockTest(tf.test.TestCase):
               "command": "python -m train.other", "token": "x"}
     holder.update(fields)
     os.makedirs(model_dir, exist_ok=True)
-    with open(os.path.join(model_dir, loop.LOCK_FILE), "w") as f:
+    with open(os.path.join(model_dir, model_dir_lock.LOCK_FILE), "w") as f:
       json.dump(holder, f)
 
   def test_live_holder_refuses_and_nothing_is_written(self):
     model_dir = self.create_tempdir().full_path
     self._write_lock(model_dir)  # This live process.
     with self.assertRaisesRegex(
-        loop.ModelDirLockedError,
+        model_dir_lock.ModelDirLockedError,
         r"%s is in use by another run: pid %d on host %s, started "
         r"2026-01-01 00:00:00 UTC \(python -m train.other\)\. Wait for it" %
         (model_dir, os.getpid(), socket.gethostname())):
       train_mnist(model_dir, 10)
-    self.assertEqual(os.listdir(model_dir), [loop.LOCK_FILE])
+    self.assertEqual(os.listdir(model_dir), [model_dir_lock.LOCK_FILE])
 
   def test_other_host_refuses_with_the_way_out(self):
     model_dir = self.create_tempdir().full_path
     self._write_lock(model_dir, host="elsewhere.example", pid=1)
-    with self.assertRaisesRegex(loop.ModelDirLockedError,
+    with self.assertRaisesRegex(model_dir_lock.ModelDirLockedError,
                                 r"pid 1 on host elsewhere.example.*if that "
                                 r"process is gone, delete .*train\.lock"):
       train_mnist(model_dir, 10)
@@ -430,7 +433,7 @@ class LockTest(tf.test.TestCase):
         metrics = train_mnist(model_dir, 10)
       self.assertIn("taking over", _warnings(logs.records))
       self.assertEqual(metrics["global_step"], 10)
-      self.assertNotIn(loop.LOCK_FILE, os.listdir(model_dir))
+      self.assertNotIn(model_dir_lock.LOCK_FILE, os.listdir(model_dir))
 
   def test_exclusive_creation(self):
     path = os.path.join(self.create_tempdir().full_path, "a", "lock")
@@ -452,25 +455,25 @@ class FullDiskTest(tf.test.TestCase):
     # Once the run has started, a directory where the index of step 30
     # goes: the file system refuses that checkpoint, as a full disk would.
     blocked = os.path.join(model_dir, "model.ckpt-30.index")
-    recover = loop.recover_checkpoint
+    recover = checkpoints.recover_checkpoint
 
     def recover_then_block(directory):
       result = recover(directory)
       os.mkdir(blocked)
       return result
 
-    with mock.patch.object(loop, "recover_checkpoint", recover_then_block), \
+    with mock.patch.object(checkpoints, "recover_checkpoint", recover_then_block), \
         self.assertRaisesRegex(
-        loop.CheckpointWriteError,
+        checkpoints.CheckpointWriteError,
         r"could not write the checkpoint %s: \S+model\.ckpt-30\.index\S*; "
         r"Is a directory\. The previous checkpoint "
         r"\(%s\) is unchanged\." % (os.path.join(model_dir, "model.ckpt-30"),
                                    previous)):
       train_mnist(model_dir, 40)
     self.assertEqual(tf.train.latest_checkpoint(model_dir), previous)
-    self.assertIsNone(loop.verify_checkpoint(previous))
+    self.assertIsNone(checkpoints.verify_checkpoint(previous))
     self.assertEqual(_digests(_checkpoint_files(previous)), digests)
-    self.assertNotIn(loop.LOCK_FILE, os.listdir(model_dir))
+    self.assertNotIn(model_dir_lock.LOCK_FILE, os.listdir(model_dir))
     # Space again: the next run resumes from the previous checkpoint.
     os.rmdir(blocked)
     with self.assertLogs("absl", "INFO") as logs:
@@ -483,7 +486,25 @@ class FullDiskTest(tf.test.TestCase):
     path = os.path.join(self.create_tempdir().full_path, "metrics.json")
     files.write_json_atomically(path, {"global_step": 10})
     full = OSError(28, "No space left on device")
-    with mock.patch.object(tf.io.gfile.GFile, "write", side_effect=full):
+
+    class FullDisk(object):
+      """A file whose writes fail as on a full disk."""
+
+      def __init__(self, f):
+        self._file = f
+
+      def write(self, unused_data):
+        raise full
+
+      def __enter__(self):
+        return self
+
+      def __exit__(self, *unused):
+        self._file.close()
+
+    real_open = open
+    with mock.patch("tf1seq.files.open", create=True,
+                    side_effect=lambda *a, **k: FullDisk(real_open(*a, **k))):
       with self.assertRaisesRegex(
           OSError, r"could not write %s: .*No space left on device" % path):
         files.write_json_atomically(path, {"global_step": 20})

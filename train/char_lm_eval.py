@@ -19,7 +19,7 @@ from tf1seq.data import tbptt
 from tf1seq.data import text
 
 from . import char_lm_model
-from . import loop
+from . import checkpoints
 
 VOCAB_FILE = "vocab.json"
 
@@ -43,7 +43,7 @@ def evaluate_text_files(model_dir, patterns, make_config, graph_flags=""):
     ValueError: if model_dir has no checkpoint or vocabulary, or a file is
       unreadable, too short or has characters the vocabulary lacks (each
       message naming the file).
-    loop.IncompatibleCheckpointError: if the graph flags differ from the
+    checkpoints.IncompatibleCheckpointError: if the graph flags differ from the
       checkpoint's.
   """
   vocab_path = os.path.join(model_dir, VOCAB_FILE)
@@ -64,7 +64,7 @@ def evaluate_text_files(model_dir, patterns, make_config, graph_flags=""):
   results = []
   with tf.Graph().as_default() as graph:
     _, valid_model = char_lm_model.build_models(config)
-    checkpoint = loop.check_checkpoint_compatible(model_dir, graph,
+    checkpoint = checkpoints.check_checkpoint_compatible(model_dir, graph,
                                                   graph_flags)
     if checkpoint is None:
       raise ValueError("%s has no checkpoint to evaluate" % model_dir)

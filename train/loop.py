@@ -29,16 +29,10 @@ Usage:
   metrics = loop.train(MyTrainer(...), model_dir, total_steps)
 """
 
-import datetime
-import json
 import os
-import re
 import signal
-import socket
-import sys
 import threading
 import time
-import uuid
 
 from absl import logging
 import numpy as np
@@ -48,34 +42,11 @@ from tf1seq import export
 from tf1seq import files
 from tf1seq import rnn
 
+from . import checkpoints
 from . import cluster
+from . import model_dir_lock
 
 EVAL_DIR = "eval"
-LOCK_FILE = "train.lock"
-# MonitoredTrainingSession's checkpoint files: model.ckpt-<step>.index, ...
-_CHECKPOINT_FILE_RE = re.compile(
-    r"^(model\.ckpt-(\d+))\.(index|data-\d{5}-of-\d{5})$")
-_STEP_RE = re.compile(r"-(\d+)$")
-
-
-class StartError(ValueError):
-  """model_dir cannot be trained in as it is; nothing was written."""
-
-
-class IncompatibleCheckpointError(StartError):
-  """The checkpoint in model_dir was written by a different graph."""
-
-
-class DamagedCheckpointError(StartError):
-  """No checkpoint in model_dir reads back whole."""
-
-
-class ModelDirLockedError(StartError):
-  """Another live run holds model_dir."""
-
-
-class CheckpointWriteError(OSError):
-  """A checkpoint could not be written (e.g. the disk is full)."""
 
 
 def format_duration(seconds):
@@ -142,275 +113,6 @@ class Progress(object):
     return "%.0f ex/s eta %s" % (self.examples_per_sec, eta)
 
 
-def _cause(error):
-  """The gist of an exception's message (of an OpError: without the trace).
-
-  A graph-mode OpError's message is "Graph execution error: Detected at node
-  ... defined at (most recent call last): <Python trace> Node: '...'", then
-  the cause, then "[[{{node ...}}]]".
-  """
-  message = getattr(error, "message", None) or str(error)
-  lines = message.strip().splitlines()
-  nodes = [i for i, line in enumerate(lines) if line.startswith("Node: '")]
-  if nodes:
-    lines = lines[nodes[-1] + 1:]
-  lines = [line.strip() for line in lines
-           if line.strip() and not line.strip().startswith("[[")]
-  return " ".join(lines) or type(error).__name__
-
-
-def verify_checkpoint(checkpoint):
-  """Reads every tensor of `checkpoint`; returns None or what is wrong.
-
-  TensorFlow's reader checks each tensor's stored CRC32C against the bytes
-  read, so a zeroed or otherwise altered data file is caught, as are
-  truncated and missing files and an unreadable index.
-
-  Args:
-    checkpoint: a checkpoint prefix (`.../model.ckpt-20`).
-
-  Returns:
-    None if every tensor reads back whole, else the cause as a string.
-  """
-  try:
-    reader = files.checkpoint_reader(checkpoint)
-    for name in reader.get_variable_to_shape_map():
-      reader.get_tensor(name)
-  except Exception as e:  # pylint: disable=broad-except
-    # The reader raises OpErrors, but also IndexError on a short read.
-    return _cause(e)
-  return None
-
-
-def _checkpoint_candidates(model_dir):
-  """Checkpoint prefixes in `model_dir`, oldest first.
-
-  Those the state file names and those whose files are there (a state file
-  may be missing, unreadable or behind), each as `model_dir/<basename>` so
-  that a moved model_dir still works.
-  """
-  names = {}
-  state_path = os.path.join(model_dir, "checkpoint")
-  if tf.io.gfile.exists(state_path):
-    try:
-      state = tf.train.get_checkpoint_state(model_dir)
-    except Exception:  # pylint: disable=broad-except
-      state = None  # TensorFlow has logged why.
-    if state is None:
-      logging.warning("the checkpoint state file %s is unreadable; using the "
-                      "checkpoint files in %s", state_path, model_dir)
-    else:
-      listed = list(state.all_model_checkpoint_paths)
-      listed.append(state.model_checkpoint_path)
-      for position, path in enumerate(listed):
-        if path:
-          names.setdefault(os.path.basename(path), position)
-  if tf.io.gfile.isdir(model_dir):
-    for name in tf.io.gfile.listdir(model_dir):
-      match = _CHECKPOINT_FILE_RE.match(name)
-      if match:
-        names.setdefault(match.group(1), -1)
-
-  def order(name):
-    step = _STEP_RE.search(name)
-    return (int(step.group(1)) if step else -1, names[name])
-
-  return [os.path.join(model_dir, name) for name in sorted(names, key=order)]
-
-
-def recover_checkpoint(model_dir):
-  """Points model_dir's checkpoint state at its newest intact checkpoint.
-
-  Reads the checkpoints back, newest first, until one reads whole. Each
-  damaged one is named in a warning and left where it is; the state file
-  (`model_dir/checkpoint`) is rewritten, atomically, to name the intact one
-  and the older ones, so the session restores it and the Saver's rotation
-  never deletes a damaged checkpoint. Checkpoints older than the intact one
-  are not read.
-
-  Args:
-    model_dir: the directory that may hold checkpoints.
-
-  Returns:
-    `(checkpoint, damaged)`: the intact checkpoint to resume from (None if
-    model_dir has none) and the damaged prefixes.
-
-  Raises:
-    DamagedCheckpointError: if there are checkpoints and none is intact,
-      listing each with its cause; nothing is changed then.
-  """
-  candidates = _checkpoint_candidates(model_dir)
-  damaged = []
-  for index in range(len(candidates) - 1, -1, -1):
-    checkpoint = candidates[index]
-    problem = verify_checkpoint(checkpoint)
-    if problem is None:
-      break
-    damaged.append((checkpoint, problem))
-    logging.warning("the checkpoint %s is damaged (%s); it is left in "
-                    "place and an older one is used", checkpoint, problem)
-  else:
-    if damaged:
-      raise DamagedCheckpointError(
-          "no checkpoint in %s reads back whole: %s. They were left in "
-          "place; move them out of --model_dir to start afresh there." %
-          (model_dir, "; ".join("%s (%s)" % d for d in damaged)))
-    return None, []
-  state = tf.train.get_checkpoint_state(model_dir) if not damaged else None
-  kept = candidates[:index + 1]
-  if (damaged or state is None or os.path.basename(
-      state.model_checkpoint_path) != os.path.basename(checkpoint)):
-    tf.compat.v1.train.update_checkpoint_state(
-        model_dir, checkpoint, all_model_checkpoint_paths=kept)
-  if damaged:
-    logging.warning("resuming from %s, the newest intact checkpoint",
-                    checkpoint)
-  return checkpoint, [path for path, _ in damaged]
-
-
-def _move_aside(prefix):
-  """Renames the files of the checkpoint `prefix` to `prefix.damaged-T.*`."""
-  aside = "%s.damaged-%d" % (prefix, int(time.time()))
-  for path in tf.io.gfile.glob(prefix + ".*"):
-    rest = path[len(prefix):]
-    if not rest.startswith(".damaged"):
-      tf.io.gfile.rename(path, aside + rest)
-  logging.warning("the damaged checkpoint %s was moved to %s.* so that "
-                  "this step's checkpoint does not replace it", prefix, aside)
-
-
-class _Saver(tf.compat.v1.train.Saver):
-  """A Saver that keeps damaged checkpoints and names what it cannot write.
-
-  Attributes:
-    damaged: checkpoint prefixes found damaged; one the run is about to
-      write again (the same step) is first moved aside.
-  """
-
-  damaged = ()
-
-  def save(self, sess, save_path, global_step=None, *args, **kwargs):
-    prefix = save_path
-    if isinstance(global_step, (int, np.integer)):
-      prefix = "%s-%d" % (save_path, global_step)
-    if prefix in self.damaged:
-      _move_aside(prefix)
-    try:
-      return super(_Saver, self).save(sess, save_path, global_step, *args,
-                                      **kwargs)
-    except (tf.errors.OpError, OSError, ValueError) as e:
-      previous = tf.train.latest_checkpoint(os.path.dirname(save_path))
-      raise CheckpointWriteError(
-          "could not write the checkpoint %s: %s. The previous checkpoint "
-          "(%s) is unchanged." % (prefix, _cause(e), previous)) from e
-
-
-def _process_start(pid):
-  """The start time of process `pid` (clock ticks since boot), or None."""
-  try:
-    with open("/proc/%d/stat" % pid) as f:
-      fields = f.read().rsplit(")", 1)[1].split()
-  except (OSError, IndexError):
-    return None
-  if fields[0] in ("Z", "X"):  # Dead, not yet reaped.
-    return "dead"
-  return fields[19]
-
-
-def _holder_alive(holder):
-  """Whether the lock's process runs (None if it is on another host)."""
-  if holder.get("host") != socket.gethostname():
-    return None
-  pid = holder.get("pid")
-  if not isinstance(pid, int) or pid <= 0:
-    return False
-  try:
-    os.kill(pid, 0)
-  except ProcessLookupError:
-    return False
-  except PermissionError:
-    pass  # Another user's live process.
-  started = _process_start(pid)
-  if started == "dead":
-    return False
-  # The pid of a dead run taken by another process.
-  return not (started and holder.get("process_start") and
-              started != holder["process_start"])
-
-
-class ModelDirLock(object):
-  """`model_dir/train.lock`: one run at a time writes to a model_dir.
-
-  The file (JSON: pid, host, start time, command) is created whole or not at
-  all (`files.create_exclusively`). A lock whose process is gone (a dead pid
-  on this host, or a pid now used by another process) is taken over with a
-  warning; a live holder's, or one on another host, refuses.
-  """
-
-  def __init__(self, model_dir):
-    self.path = os.path.join(model_dir, LOCK_FILE)
-    self._token = uuid.uuid4().hex
-    self._held = False
-
-  def acquire(self):
-    """Takes the lock.
-
-    Raises:
-      ModelDirLockedError: naming the holder, if another run holds it.
-      OSError: if the lock file cannot be written.
-    """
-    content = json.dumps({
-        "pid": os.getpid(), "host": socket.gethostname(),
-        "started": datetime.datetime.now(datetime.timezone.utc).strftime(
-            "%Y-%m-%d %H:%M:%S UTC"),
-        "process_start": _process_start(os.getpid()),
-        "command": " ".join(sys.argv), "token": self._token},
-                         indent=2, sort_keys=True) + "\n"
-    for _ in range(3):
-      try:
-        files.create_exclusively(self.path, content)
-        self._held = True
-        return
-      except FileExistsError:
-        pass
-      holder = self._read()
-      if holder is None:
-        continue  # Removed meanwhile, or half-readable: try again.
-      alive = _holder_alive(holder)
-      if alive is False:
-        logging.warning("taking over %s: its run (pid %s on %s, started %s) "
-                        "is gone", self.path, holder.get("pid"),
-                        holder.get("host"), holder.get("started"))
-        if self._read() == holder:
-          tf.io.gfile.remove(self.path)
-        continue
-      raise ModelDirLockedError(
-          "%s is in use by another run: pid %s on host %s, started %s (%s)."
-          " Wait for it to finish or stop it, or use another --model_dir%s."
-          % (os.path.dirname(self.path), holder.get("pid"),
-             holder.get("host"), holder.get("started"),
-             holder.get("command"),
-             "" if alive else "; if that process is gone, delete " +
-             self.path))
-    raise ModelDirLockedError("could not take %s: other runs keep taking "
-                              "it" % self.path)
-
-  def _read(self):
-    try:
-      holder = files.read_json(self.path)
-    except (tf.errors.OpError, OSError, ValueError):
-      return None
-    return holder if isinstance(holder, dict) else None
-
-  def release(self):
-    """Removes the lock file if this run still holds it."""
-    if self._held:
-      self._held = False
-      holder = self._read()
-      if holder is not None and holder.get("token") == self._token:
-        tf.io.gfile.remove(self.path)
-
-
 class _StopSignals(object):
   """SIGTERM/SIGINT: the first asks the loop to stop, a second exits."""
 
@@ -472,54 +174,6 @@ def export_once(export_dir, checkpoint, export_fn, force=False):
     return newest
   with export.recording_source(source):
     return export_fn()
-
-
-def check_checkpoint_compatible(model_dir, graph, flags_hint,
-                                checkpoint=None):
-  """Refuses a checkpoint in `model_dir` that `graph` cannot restore.
-
-  Compares every global variable of `graph` (but `global_step`) with the
-  latest checkpoint's variables by name and shape, before any restore, so
-  that the user gets one clear message instead of a restore failure deep in
-  a session.
-
-  Args:
-    model_dir: the directory that may hold checkpoints.
-    graph: the graph about to restore them.
-    flags_hint: the flags that shape the variables, named in the message.
-    checkpoint: the checkpoint to check; default the latest in `model_dir`.
-
-  Returns:
-    The checkpoint path, or None if there is none.
-
-  Raises:
-    IncompatibleCheckpointError: naming the first variables that differ.
-  """
-  if checkpoint is None:
-    checkpoint = tf.train.latest_checkpoint(model_dir)
-  if checkpoint is None:
-    return None
-  saved = files.checkpoint_reader(checkpoint).get_variable_to_shape_map()
-  problems = []
-  with graph.as_default():
-    variables = tf.compat.v1.global_variables()
-  for variable in variables:
-    name = variable.op.name
-    shape = variable.shape.as_list()
-    if name not in saved:
-      problems.append("%s %s is not in the checkpoint" % (name, shape))
-    elif list(saved[name]) != shape:
-      problems.append("%s has shape %s in the checkpoint, %s in this graph"
-                      % (name, list(saved[name]), shape))
-  if problems:
-    raise IncompatibleCheckpointError(
-        "the checkpoint %s in --model_dir was written by a different model: "
-        "%s%s. Use the flags it was trained with (%s) or another "
-        "--model_dir; nothing was changed." %
-        (checkpoint, "; ".join(problems[:3]),
-         " (and %d more)" % (len(problems) - 3) if len(problems) > 3 else "",
-         flags_hint))
-  return checkpoint
 
 
 def session_config(intra_op_threads=0, inter_op_threads=0):
@@ -759,13 +413,13 @@ def train(trainer, model_dir, total_steps, eval_every=0, log_every=100,
   Raises:
     ModelDirLockedError: if another live run holds model_dir.
     DamagedCheckpointError: if model_dir has checkpoints and none is intact.
-    IncompatibleCheckpointError: if model_dir holds another model's
+    checkpoints.IncompatibleCheckpointError: if model_dir holds another model's
       checkpoint (nothing is written then).
     CheckpointWriteError: if a checkpoint cannot be written; the previous
       one is unchanged.
   """
   task = task or cluster.Task()
-  lock = ModelDirLock(model_dir) if task.is_chief else None
+  lock = model_dir_lock.ModelDirLock(model_dir) if task.is_chief else None
   if lock:
     lock.acquire()
   try:
@@ -787,10 +441,10 @@ def _train(trainer, model_dir, total_steps, eval_every, log_every,
   with graph.as_default(), tf.compat.v1.device(task.device_setter()):
     tf.compat.v1.set_random_seed(trainer.seed)
     model = trainer.build(task)
-    saver = _Saver(max_to_keep=keep_checkpoint_max)
+    saver = checkpoints.CheckpointSaver(max_to_keep=keep_checkpoint_max)
     if task.is_chief:
-      checkpoint, saver.damaged = recover_checkpoint(model_dir)
-      check_checkpoint_compatible(model_dir, graph, trainer.graph_flags,
+      checkpoint, saver.damaged = checkpoints.recover_checkpoint(model_dir)
+      checkpoints.check_checkpoint_compatible(model_dir, graph, trainer.graph_flags,
                                   checkpoint)
     scaffold = tf.compat.v1.train.Scaffold(saver=saver)
     hooks = [tf.compat.v1.train.StopAtStepHook(last_step=total_steps)]

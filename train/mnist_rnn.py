@@ -39,6 +39,7 @@ from tf1seq import sequence
 from tf1seq.data import mnist
 
 from . import cells
+from . import checkpoints
 from . import cluster
 from . import common_flags
 from . import loop
@@ -383,7 +384,7 @@ def main(argv):
         FLAGS.keep_checkpoint_max,
         loop.session_config(FLAGS.intra_op_threads, FLAGS.inter_op_threads),
         task)
-  except loop.StartError as e:
+  except checkpoints.StartError as e:
     raise app.UsageError(str(e))
   if loop.worker_finished(task, metrics):
     return

@@ -73,6 +73,7 @@ from . import cells
 from . import char_lm_eval
 from . import char_lm_model
 from . import char_lm_serving
+from . import checkpoints
 from . import cluster
 from . import common_flags
 from . import loop
@@ -256,7 +257,7 @@ def train(config, train_batches, valid_batches, model_dir, total_steps,
   checkpoint. Other workers return no validation figures (None).
 
   Raises:
-    loop.IncompatibleCheckpointError: if model_dir holds another model's
+    checkpoints.IncompatibleCheckpointError: if model_dir holds another model's
       checkpoint.
   """
   task = task or cluster.Task()
@@ -293,7 +294,7 @@ def _evaluate_files():
     results = char_lm_eval.evaluate_text_files(
         FLAGS.model_dir, FLAGS.eval_text_file,
         lambda vocab_size: char_lm_model.Config.from_flags(FLAGS, vocab_size), GRAPH_FLAGS)
-  except (ValueError, loop.IncompatibleCheckpointError) as e:
+  except (ValueError, checkpoints.IncompatibleCheckpointError) as e:
     raise app.UsageError(str(e))
   for result in results:
     logging.info("%s: %.4f bits/char, accuracy %.4f (%d characters)",
@@ -377,7 +378,7 @@ def main(argv):
         FLAGS.keep_checkpoint_max, FLAGS.max_train_seconds,
         loop.session_config(FLAGS.intra_op_threads, FLAGS.inter_op_threads),
         task)
-  except loop.StartError as e:
+  except checkpoints.StartError as e:
     raise app.UsageError(str(e))
   if loop.worker_finished(task, metrics):
     return
