@@ -23,6 +23,8 @@ import tempfile
 
 import tensorflow as tf
 
+from tf1seq import warmup
+
 _VERSION_RE = re.compile(r"^\d+$")
 
 
@@ -61,7 +63,8 @@ def predict_signature(inputs, outputs):
 
 
 def export_saved_model(export_dir, session, signature_def_map, version=None,
-                       main_op=None, assets_collection=None):
+                       main_op=None, assets_collection=None,
+                       warmup_requests=None, writer=None):
   """Writes the session's graph and variables as `export_dir/<version>/`.
 
   Args:
@@ -73,6 +76,12 @@ def export_saved_model(export_dir, session, signature_def_map, version=None,
     version: int; default `next_version(export_dir)`.
     main_op: optional op run at load time (e.g. table initialisers).
     assets_collection: optional assets (e.g. a vocabulary file).
+    warmup_requests: optional `warmup.predict_request` messages, written to
+      `assets.extra/tf_serving_warmup_requests` (TF Serving runs them when
+      it loads the version).
+    writer: optional callable `writer(path)` that writes the SavedModel at
+      `path` instead of the session's graph (e.g. `tf.saved_model.save`);
+      `session` and `signature_def_map` are then unused.
 
   Returns:
     The path of the new version directory.
@@ -82,7 +91,7 @@ def export_saved_model(export_dir, session, signature_def_map, version=None,
       positive int.
     FileExistsError: if `export_dir/<version>` exists already.
   """
-  if "serving_default" not in signature_def_map:
+  if writer is None and "serving_default" not in signature_def_map:
     raise ValueError("signature_def_map must have a 'serving_default' "
                      "signature, got %s" % sorted(signature_def_map))
   if version is None:
@@ -100,12 +109,18 @@ def export_saved_model(export_dir, session, signature_def_map, version=None,
                                     dir=export_dir)
   staging = os.path.join(staging_parent, "model")
   try:
-    builder = tf.compat.v1.saved_model.Builder(staging)
-    builder.add_meta_graph_and_variables(
-        session, [tf.compat.v1.saved_model.tag_constants.SERVING],
-        signature_def_map=signature_def_map, main_op=main_op,
-        assets_collection=assets_collection, strip_default_attrs=True)
-    builder.save()
+    if writer is not None:
+      writer(staging)
+    else:
+      builder = tf.compat.v1.saved_model.Builder(staging)
+      builder.add_meta_graph_and_variables(
+          session, [tf.compat.v1.saved_model.tag_constants.SERVING],
+          signature_def_map=signature_def_map, main_op=main_op,
+          assets_collection=assets_collection, strip_default_attrs=True)
+      builder.save()
+    if warmup_requests:
+      warmup.write_requests(os.path.join(staging, warmup.ASSETS_EXTRA),
+                            warmup_requests)
     os.rename(staging, final_path)
   finally:
     shutil.rmtree(staging_parent, ignore_errors=True)

@@ -27,7 +27,17 @@ Usage:
   outputs, state = rnn.dynamic_rnn(cell, inputs, dtype=tf.float32)
   # Without XLA (plain graph ops; the same values):
   outputs, state = rnn.dynamic_rnn(cell, inputs, dtype=tf.float32, xla=False)
+  # For a serving graph: forward only, no XLA, no custom gradient; the loop
+  # is unrolled when the number of steps is known:
+  outputs, state = rnn.dynamic_rnn(cell, inputs, dtype=tf.float32,
+                                   for_serving=True)
+  # or for every `dynamic_rnn` of code that builds a model:
+  with rnn.serving_graph():
+    logits = build_model(images)
 """
+
+import contextlib
+import threading
 
 import tensorflow as tf
 
@@ -64,6 +74,34 @@ def set_xla(enabled):
 def xla_enabled():
   """The default of `dynamic_rnn(..., xla=None)`."""
   return _XLA_DEFAULT
+
+
+_SERVING = threading.local()
+
+
+@contextlib.contextmanager
+def serving_graph():
+  """Makes `dynamic_rnn(..., for_serving=None)` build serving loops.
+
+  Inside the context every `dynamic_rnn` (also those that model code calls
+  through `tf1seq.sequence`) builds the forward-only form: a plain graph with
+  no XLA-compiled function and no custom gradient, over the same variables
+  and with the same values as the training graph.
+
+  Yields:
+    None.
+  """
+  previous = getattr(_SERVING, "enabled", False)
+  _SERVING.enabled = True
+  try:
+    yield
+  finally:
+    _SERVING.enabled = previous
+
+
+def serving_enabled():
+  """The default of `dynamic_rnn(..., for_serving=None)` here."""
+  return getattr(_SERVING, "enabled", False)
 
 
 def _output_dropout(cell):
@@ -137,9 +175,41 @@ def _run_hoisted(hoisted, cell, inputs, state, sequence_length,
   return outputs, final_state
 
 
+def _run_unrolled(hoisted, inputs, state, sequence_length):
+  """`_run_hoisted` with the time loop written out, for a static `T`.
+
+  One matmul projects every step's inputs; each step then adds the one
+  recurrent matmul of its gates. Without a loop the graph needs no
+  TensorArray or while op, so converters (TFLite's built-in ops, ONNX) and
+  Grappler see a plain chain of ops.
+  """
+  time_steps = tf.compat.dimension_value(inputs.shape[0])
+  depth = tf.compat.dimension_value(inputs.shape[-1])
+  projected = hoisted.project(tf.reshape(inputs, [-1, depth]))
+  width = tf.compat.dimension_value(projected.shape[-1])
+  projected = tf.reshape(projected, [time_steps, -1, width])
+  outputs = []
+  for t, step_projected in enumerate(tf.unstack(projected, time_steps)):
+    output, new_state = hoisted.step(step_projected, state)
+    if sequence_length is not None:
+      valid = tf.expand_dims(t < sequence_length, 1)
+      output = tf.where(valid, output, tf.zeros_like(output))
+      new_state = tf.nest.map_structure(
+          lambda new, old: tf.where(valid, new, old), new_state, state)
+    outputs.append(output)
+    state = new_state
+  return tf.stack(outputs), state
+
+
 def _run_layer(cell, inputs, state, sequence_length, parallel_iterations,
-               swap_memory, xla):
+               swap_memory, xla, for_serving=False):
   """Runs one built single-layer cell over time-major `inputs`."""
+  if for_serving:
+    hoisted = cell.hoisted_step(tf.compat.dimension_value(inputs.shape[-1]))
+    if tf.compat.dimension_value(inputs.shape[0]) is not None:
+      return _run_unrolled(hoisted, inputs, state, sequence_length)
+    return _run_hoisted(hoisted, cell, inputs, state, sequence_length,
+                        parallel_iterations, swap_memory)
   parameters = cell.fused_lstm_parameters(inputs.dtype)
   if parameters is not None:
     return fused_lstm.run(parameters, inputs, state, sequence_length,
@@ -152,7 +222,7 @@ def _run_layer(cell, inputs, state, sequence_length, parallel_iterations,
 
 def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None,
                 dtype=None, parallel_iterations=None, swap_memory=False,
-                time_major=False, scope=None, xla=None):
+                time_major=False, scope=None, xla=None, for_serving=None):
   """`tf.compat.v1.nn.dynamic_rnn`, faster for tf1seq's own cells.
 
   Args:
@@ -174,6 +244,11 @@ def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None,
     scope: variable scope; default "rnn".
     xla: whether the fused LSTM's loops are compiled with XLA; None: the
       default of `set_xla` (True unless changed).
+    for_serving: build the forward-only form for an exported graph: each
+      layer's hoisted step in a plain `tf.while_loop`, or unrolled when the
+      number of steps is static (then no loop at all); no XLA, no custom
+      gradient, no saved gates; the same variables and values. `xla` is
+      then ignored. None: True inside `serving_graph()`, else False.
 
   Returns:
     `(outputs, final_state)` as `tf.compat.v1.nn.dynamic_rnn` returns them.
@@ -220,6 +295,8 @@ def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None,
     states = list(initial_state) if stacked else [initial_state]
     if xla is None:
       xla = _XLA_DEFAULT
+    if for_serving is None:
+      for_serving = serving_enabled()
     outputs = inputs
     final_states = []
     for index, ((layer_cell, dropout), state) in enumerate(zip(layers,
@@ -233,7 +310,7 @@ def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None,
       rnn_cell_base.check_inputs(step_input)
       outputs, final_state = _run_layer(
           layer_cell, outputs, state, sequence_length, parallel_iterations,
-          swap_memory, xla)
+          swap_memory, xla, for_serving)
       if dropout is not None:
         # The wrapper's output dropout, every step's at once (zeros past a
         # sequence's length stay zeros); the state is not dropped.
