@@ -394,6 +394,37 @@ class ServingRNNTest(tf.test.TestCase):
           [rnn_cell.GRUCell(5), rnn_cell.LSTMCell(3)]), time_steps,
                    sequence_length=[1, 6, 3])
 
+  def test_input_projection_folds_into_the_first_layer(self):
+    rng = np.random.RandomState(6)
+    pixels = rng.uniform(0, 1, [3, 6, 7]).astype(np.float32)
+    kernel = rng.uniform(-1, 1, [7, 4]).astype(np.float32)
+    bias = rng.uniform(-1, 1, [4]).astype(np.float32)
+    for time_steps in (6, None):
+      with tf.Graph().as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [None, time_steps, 7])
+        init = tf.compat.v1.random_uniform_initializer(-0.5, 0.5, seed=1)
+        cell = lambda: rnn_cell.MultiRNNCell(
+            [rnn_cell.BasicLSTMCell(5), rnn_cell.GRUCell(3)])
+        with tf.compat.v1.variable_scope("m", initializer=init):
+          # Oracle: the projection as its own op, then TF's own dynamic_rnn.
+          projected = tf.tensordot(x, kernel, 1) + bias
+          want = tf.compat.v1.nn.dynamic_rnn(cell(), projected,
+                                             dtype=tf.float32)
+        with tf.compat.v1.variable_scope("m", reuse=True):
+          training = rnn.dynamic_rnn(cell(), x, dtype=tf.float32,
+                                     input_projection=(kernel, bias))
+          serving = rnn.dynamic_rnn(cell(), x, dtype=tf.float32,
+                                    for_serving=True,
+                                    input_projection=(kernel, bias))
+        with self.session() as session:
+          session.run(tf.compat.v1.global_variables_initializer())
+          want, training, serving = session.run([want, training, serving],
+                                                {x: pixels})
+      for a, b, c in zip(tf.nest.flatten(want), tf.nest.flatten(training),
+                         tf.nest.flatten(serving)):
+        self.assertAllClose(b, a, atol=1e-6, rtol=0)
+        self.assertAllClose(c, a, atol=1e-6, rtol=0)
+
   def test_serving_graph_has_no_xla_and_no_loop_when_unrolled(self):
     with tf.Graph().as_default() as graph:
       x = tf.compat.v1.placeholder(tf.float32, [None, 6, 4])

@@ -201,11 +201,36 @@ def _run_unrolled(hoisted, inputs, state, sequence_length):
   return tf.stack(outputs), state
 
 
+def _folded(hoisted, kernel, bias):
+  """`hoisted` for inputs `x` whose cell inputs are `x @ kernel + bias`.
+
+  The cell's input projection is affine, `project(y) = y @ W + b`, so
+  `project(x @ kernel + bias) = x @ (kernel @ W) + project(bias)`, and
+  `kernel @ W = project(kernel) - project(0)`: one matmul of `x` per layer
+  call instead of two, with folded weights computed from the variables.
+  """
+  folded_kernel = hoisted.project(kernel) - hoisted.project(
+      tf.zeros_like(kernel[:1]))
+  folded_bias = hoisted.project(tf.expand_dims(bias, 0))[0]
+
+  def project(x):
+    return tf.nn.bias_add(tf.matmul(x, folded_kernel), folded_bias)
+
+  return rnn_cell_base.HoistedStep(project, hoisted.step)
+
+
 def _run_layer(cell, inputs, state, sequence_length, parallel_iterations,
-               swap_memory, xla, for_serving=False):
+               swap_memory, xla, for_serving=False, input_projection=None):
   """Runs one built single-layer cell over time-major `inputs`."""
   if for_serving:
-    hoisted = cell.hoisted_step(tf.compat.dimension_value(inputs.shape[-1]))
+    if input_projection is not None:
+      kernel, bias = input_projection
+      hoisted = _folded(
+          cell.hoisted_step(tf.compat.dimension_value(kernel.shape[-1])),
+          kernel, bias)
+    else:
+      hoisted = cell.hoisted_step(
+          tf.compat.dimension_value(inputs.shape[-1]))
     if tf.compat.dimension_value(inputs.shape[0]) is not None:
       return _run_unrolled(hoisted, inputs, state, sequence_length)
     return _run_hoisted(hoisted, cell, inputs, state, sequence_length,
@@ -222,7 +247,8 @@ def _run_layer(cell, inputs, state, sequence_length, parallel_iterations,
 
 def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None,
                 dtype=None, parallel_iterations=None, swap_memory=False,
-                time_major=False, scope=None, xla=None, for_serving=None):
+                time_major=False, scope=None, xla=None, for_serving=None,
+                input_projection=None):
   """`tf.compat.v1.nn.dynamic_rnn`, faster for tf1seq's own cells.
 
   Args:
@@ -249,6 +275,11 @@ def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None,
       number of steps is static (then no loop at all); no XLA, no custom
       gradient, no saved gates; the same variables and values. `xla` is
       then ignored. None: True inside `serving_graph()`, else False.
+    input_projection: optional `(kernel [d, depth], bias [depth])`: the
+      cell's inputs are `inputs @ kernel + bias` (e.g. a linear dense layer
+      before the RNN; `inputs` is then `[..., d]`). Training graphs apply it
+      first; serving graphs fold it into the first layer's input projection
+      (one matmul instead of two).
 
   Returns:
     `(outputs, final_state)` as `tf.compat.v1.nn.dynamic_rnn` returns them.
@@ -260,6 +291,9 @@ def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None,
   """
   layers = _layers_of(cell)
   if layers is None or tf.nest.is_nested(inputs):
+    if input_projection is not None:
+      kernel, bias = input_projection
+      inputs = tf.nn.bias_add(tf.tensordot(inputs, kernel, 1), bias)
     return tf.compat.v1.nn.dynamic_rnn(
         cell, inputs, sequence_length=sequence_length,
         initial_state=initial_state, dtype=dtype,
@@ -273,6 +307,16 @@ def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None,
                        "shape %s" % inputs.shape)
     if not time_major:
       inputs = tf.transpose(inputs, [1, 0, 2])
+    if for_serving is None:
+      for_serving = serving_enabled()
+    fold = None
+    if input_projection is not None:
+      kernel, bias = (tf.convert_to_tensor(t) for t in input_projection)
+      if for_serving:
+        fold = (kernel, bias)
+      else:
+        inputs = tf.nn.bias_add(tf.tensordot(inputs, kernel, 1), bias)
+        inputs.set_shape(inputs.shape[:2].concatenate(kernel.shape[-1:]))
     batch = tf.shape(inputs)[1]
     if initial_state is None:
       if not dtype:
@@ -295,13 +339,14 @@ def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None,
     states = list(initial_state) if stacked else [initial_state]
     if xla is None:
       xla = _XLA_DEFAULT
-    if for_serving is None:
-      for_serving = serving_enabled()
     outputs = inputs
     final_states = []
     for index, ((layer_cell, dropout), state) in enumerate(zip(layers,
                                                               states)):
       step_input = outputs[0]
+      if index == 0 and fold is not None:
+        # The cell is built for the projected depth.
+        step_input = tf.zeros([1, fold[0].shape[-1]], step_input.dtype)
       if not stacked:
         layer_cell.build_variables(step_input)
       else:
@@ -310,7 +355,7 @@ def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None,
       rnn_cell_base.check_inputs(step_input)
       outputs, final_state = _run_layer(
           layer_cell, outputs, state, sequence_length, parallel_iterations,
-          swap_memory, xla, for_serving)
+          swap_memory, xla, for_serving, fold if index == 0 else None)
       if dropout is not None:
         # The wrapper's output dropout, every step's at once (zeros past a
         # sequence's length stay zeros); the state is not dropped.

@@ -137,6 +137,17 @@ def build_logits(images, config, keep_prob=1.0):
   """
   batch_size = tf.shape(images)[0]
   rows = tf.reshape(images, [-1, ROW_SIZE])
+  if rnn.serving_enabled() and not config.bidirectional:
+    # Serving: the row projection is linear, so `dynamic_rnn` folds it into
+    # the first layer's input projection (one matmul of the pixels).
+    dense = layers.Dense(config.num_units, name="dense")
+    dense.build_variables(rows)
+    cell = _make_cell(config, keep_prob)
+    _, state = rnn.dynamic_rnn(
+        cell, images, initial_state=cell.zero_state(batch_size, tf.float32),
+        scope="rnn", input_projection=(dense.kernel, dense.bias))
+    return layers.dense(cells.final_output(state), NUM_CLASSES,
+                        name="dense_1")
   cell_in = layers.dense(rows, config.num_units, name="dense")
   cell_in = tf.reshape(cell_in, [-1, NUM_ROWS, config.num_units])
   if config.bidirectional:
