@@ -35,6 +35,7 @@ import uuid
 import tensorflow as tf
 
 from tf1seq import files
+from tf1seq import warmup
 
 _VERSION_RE = re.compile(r"^\d+$")
 # The highest version number ever issued in an export directory.
@@ -138,7 +139,8 @@ def predict_signature(inputs, outputs):
 
 
 def export_saved_model(export_dir, session, signature_def_map, version=None,
-                       main_op=None, assets_collection=None, source=None):
+                       main_op=None, assets_collection=None, source=None,
+                       warmup_requests=None, writer=None):
   """Writes the session's graph and variables as `export_dir/<version>/`.
 
   Args:
@@ -152,6 +154,12 @@ def export_saved_model(export_dir, session, signature_def_map, version=None,
     assets_collection: optional assets (e.g. a vocabulary file).
     source: a `checkpoint_source` dict to record in the version; default
       the one of an enclosing `recording_source` block, if any.
+    warmup_requests: optional `warmup.predict_request` messages, written to
+      `assets.extra/tf_serving_warmup_requests` (TF Serving runs them when
+      it loads the version).
+    writer: optional callable `writer(path)` that writes the SavedModel at
+      `path` instead of the session's graph (e.g. `tf.saved_model.save`);
+      `session` and `signature_def_map` are then unused.
 
   Returns:
     The path of the new version directory.
@@ -164,7 +172,7 @@ def export_saved_model(export_dir, session, signature_def_map, version=None,
       full disk); the existing versions are unchanged, and the number is
       not issued again.
   """
-  if "serving_default" not in signature_def_map:
+  if writer is None and "serving_default" not in signature_def_map:
     raise ValueError("signature_def_map must have a 'serving_default' "
                      "signature, got %s" % sorted(signature_def_map))
   if version is None:
@@ -188,12 +196,18 @@ def export_saved_model(export_dir, session, signature_def_map, version=None,
     staging_parent = os.path.join(export_dir, ".tmp-%d-%s" % (
         version, uuid.uuid4().hex[:8]))
     staging = os.path.join(staging_parent, "model")
-    builder = tf.compat.v1.saved_model.Builder(staging)
-    builder.add_meta_graph_and_variables(
-        session, [tf.compat.v1.saved_model.tag_constants.SERVING],
-        signature_def_map=signature_def_map, main_op=main_op,
-        assets_collection=assets_collection, strip_default_attrs=True)
-    builder.save()
+    if writer is not None:
+      writer(staging)
+    else:
+      builder = tf.compat.v1.saved_model.Builder(staging)
+      builder.add_meta_graph_and_variables(
+          session, [tf.compat.v1.saved_model.tag_constants.SERVING],
+          signature_def_map=signature_def_map, main_op=main_op,
+          assets_collection=assets_collection, strip_default_attrs=True)
+      builder.save()
+    if warmup_requests:
+      warmup.write_requests(os.path.join(staging, warmup.ASSETS_EXTRA),
+                            warmup_requests)
     if source is not None:
       files.write_json_atomically(os.path.join(staging, SOURCE_FILE),
                                   source)

@@ -27,7 +27,17 @@ Usage:
   outputs, state = rnn.dynamic_rnn(cell, inputs, dtype=tf.float32)
   # Without XLA (plain graph ops; the same values):
   outputs, state = rnn.dynamic_rnn(cell, inputs, dtype=tf.float32, xla=False)
+  # For a serving graph: forward only, no XLA, no custom gradient; the loop
+  # is unrolled when the number of steps is known:
+  outputs, state = rnn.dynamic_rnn(cell, inputs, dtype=tf.float32,
+                                   for_serving=True)
+  # or for every `dynamic_rnn` of code that builds a model:
+  with rnn.serving_graph():
+    logits = build_model(images)
 """
+
+import contextlib
+import threading
 
 import tensorflow as tf
 # TensorFlow's own loops, by module: `tf.compat.v1.nn.dynamic_rnn` may be
@@ -67,6 +77,34 @@ def set_xla(enabled):
 def xla_enabled():
   """The default of `dynamic_rnn(..., xla=None)`."""
   return _XLA_DEFAULT
+
+
+_SERVING = threading.local()
+
+
+@contextlib.contextmanager
+def serving_graph():
+  """Makes `dynamic_rnn(..., for_serving=None)` build serving loops.
+
+  Inside the context every `dynamic_rnn` (also those that model code calls
+  through `tf1seq.sequence`) builds the forward-only form: a plain graph with
+  no XLA-compiled function and no custom gradient, over the same variables
+  and with the same values as the training graph.
+
+  Yields:
+    None.
+  """
+  previous = getattr(_SERVING, "enabled", False)
+  _SERVING.enabled = True
+  try:
+    yield
+  finally:
+    _SERVING.enabled = previous
+
+
+def serving_enabled():
+  """The default of `dynamic_rnn(..., for_serving=None)` here."""
+  return getattr(_SERVING, "enabled", False)
 
 
 def _output_dropout(cell):
@@ -140,9 +178,66 @@ def _run_hoisted(hoisted, cell, inputs, state, sequence_length,
   return outputs, final_state
 
 
+def _run_unrolled(hoisted, inputs, state, sequence_length):
+  """`_run_hoisted` with the time loop written out, for a static `T`.
+
+  One matmul projects every step's inputs; each step then adds the one
+  recurrent matmul of its gates. Without a loop the graph needs no
+  TensorArray or while op, so converters (TFLite's built-in ops, ONNX) and
+  Grappler see a plain chain of ops.
+  """
+  time_steps = tf.compat.dimension_value(inputs.shape[0])
+  depth = tf.compat.dimension_value(inputs.shape[-1])
+  projected = hoisted.project(tf.reshape(inputs, [-1, depth]))
+  width = tf.compat.dimension_value(projected.shape[-1])
+  projected = tf.reshape(projected, [time_steps, -1, width])
+  outputs = []
+  for t, step_projected in enumerate(tf.unstack(projected, time_steps)):
+    output, new_state = hoisted.step(step_projected, state)
+    if sequence_length is not None:
+      valid = tf.expand_dims(t < sequence_length, 1)
+      output = tf.where(valid, output, tf.zeros_like(output))
+      new_state = tf.nest.map_structure(
+          lambda new, old: tf.where(valid, new, old), new_state, state)
+    outputs.append(output)
+    state = new_state
+  return tf.stack(outputs), state
+
+
+def _folded(hoisted, kernel, bias):
+  """`hoisted` for inputs `x` whose cell inputs are `x @ kernel + bias`.
+
+  The cell's input projection is affine, `project(y) = y @ W + b`, so
+  `project(x @ kernel + bias) = x @ (kernel @ W) + project(bias)`, and
+  `kernel @ W = project(kernel) - project(0)`: one matmul of `x` per layer
+  call instead of two, with folded weights computed from the variables.
+  """
+  folded_kernel = hoisted.project(kernel) - hoisted.project(
+      tf.zeros_like(kernel[:1]))
+  folded_bias = hoisted.project(tf.expand_dims(bias, 0))[0]
+
+  def project(x):
+    return tf.nn.bias_add(tf.matmul(x, folded_kernel), folded_bias)
+
+  return rnn_cell_base.HoistedStep(project, hoisted.step)
+
+
 def _run_layer(cell, inputs, state, sequence_length, parallel_iterations,
-               swap_memory, xla):
+               swap_memory, xla, for_serving=False, input_projection=None):
   """Runs one built single-layer cell over time-major `inputs`."""
+  if for_serving:
+    if input_projection is not None:
+      kernel, bias = input_projection
+      hoisted = _folded(
+          cell.hoisted_step(tf.compat.dimension_value(kernel.shape[-1])),
+          kernel, bias)
+    else:
+      hoisted = cell.hoisted_step(
+          tf.compat.dimension_value(inputs.shape[-1]))
+    if tf.compat.dimension_value(inputs.shape[0]) is not None:
+      return _run_unrolled(hoisted, inputs, state, sequence_length)
+    return _run_hoisted(hoisted, cell, inputs, state, sequence_length,
+                        parallel_iterations, swap_memory)
   parameters = cell.fused_lstm_parameters(inputs.dtype)
   if parameters is not None:
     return fused_lstm.run(parameters, inputs, state, sequence_length,
@@ -155,7 +250,8 @@ def _run_layer(cell, inputs, state, sequence_length, parallel_iterations,
 
 def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None,
                 dtype=None, parallel_iterations=None, swap_memory=False,
-                time_major=False, scope=None, xla=None):
+                time_major=False, scope=None, xla=None, for_serving=None,
+                input_projection=None):
   """`tf.compat.v1.nn.dynamic_rnn`, faster for tf1seq's own cells.
 
   Args:
@@ -177,6 +273,16 @@ def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None,
     scope: variable scope; default "rnn".
     xla: whether the fused LSTM's loops are compiled with XLA; None: the
       default of `set_xla` (True unless changed).
+    for_serving: build the forward-only form for an exported graph: each
+      layer's hoisted step in a plain `tf.while_loop`, or unrolled when the
+      number of steps is static (then no loop at all); no XLA, no custom
+      gradient, no saved gates; the same variables and values. `xla` is
+      then ignored. None: True inside `serving_graph()`, else False.
+    input_projection: optional `(kernel [d, depth], bias [depth])`: the
+      cell's inputs are `inputs @ kernel + bias` (e.g. a linear dense layer
+      before the RNN; `inputs` is then `[..., d]`). Training graphs apply it
+      first; serving graphs fold it into the first layer's input projection
+      (one matmul instead of two).
 
   Returns:
     `(outputs, final_state)` as `tf.compat.v1.nn.dynamic_rnn` returns them.
@@ -188,6 +294,9 @@ def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None,
   """
   layers = _layers_of(cell)
   if layers is None or tf.nest.is_nested(inputs):
+    if input_projection is not None:
+      kernel, bias = input_projection
+      inputs = tf.nn.bias_add(tf.tensordot(inputs, kernel, 1), bias)
     return tf_rnn.dynamic_rnn(
         cell, inputs, sequence_length=sequence_length,
         initial_state=initial_state, dtype=dtype,
@@ -201,6 +310,16 @@ def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None,
                        "shape %s" % inputs.shape)
     if not time_major:
       inputs = tf.transpose(inputs, [1, 0, 2])
+    if for_serving is None:
+      for_serving = serving_enabled()
+    fold = None
+    if input_projection is not None:
+      kernel, bias = (tf.convert_to_tensor(t) for t in input_projection)
+      if for_serving:
+        fold = (kernel, bias)
+      else:
+        inputs = tf.nn.bias_add(tf.tensordot(inputs, kernel, 1), bias)
+        inputs.set_shape(inputs.shape[:2].concatenate(kernel.shape[-1:]))
     batch = tf.shape(inputs)[1]
     if initial_state is None:
       if not dtype:
@@ -228,6 +347,9 @@ def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None,
     for index, ((layer_cell, dropout), state) in enumerate(zip(layers,
                                                               states)):
       step_input = outputs[0]
+      if index == 0 and fold is not None:
+        # The cell is built for the projected depth.
+        step_input = tf.zeros([1, fold[0].shape[-1]], step_input.dtype)
       if not stacked:
         layer_cell.build_variables(step_input)
       else:
@@ -236,7 +358,7 @@ def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None,
       rnn_cell_base.check_inputs(step_input)
       outputs, final_state = _run_layer(
           layer_cell, outputs, state, sequence_length, parallel_iterations,
-          swap_memory, xla)
+          swap_memory, xla, for_serving, fold if index == 0 else None)
       if dropout is not None:
         # The wrapper's output dropout, every step's at once (zeros past a
         # sequence's length stay zeros); the state is not dropped.

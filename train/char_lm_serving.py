@@ -17,8 +17,9 @@ import copy
 import numpy as np
 import tensorflow as tf
 
-from tf1seq import export
+from tf1seq import serving_export
 from tf1seq import state
+from tf1seq import warmup
 
 from . import char_lm_model
 
@@ -78,8 +79,25 @@ def sample_text(checkpoint, config, vocab, prompt, length, temperature=1.0,
   return prompt + vocab.decode(generated)
 
 
+# Batch sizes of the `step` warm-up requests in every export: one client,
+# and a typical batch of clients.
+WARMUP_BATCH_SIZES = (1, 128)
+
+
+def _state_specs(cell):
+  """`[(name, TensorSpec)]` of the cell's flattened state."""
+  names = state.state_names(cell.state_size)
+  sizes = tf.nest.flatten(cell.state_size)
+  return [(name, tf.TensorSpec([None, size], tf.float32, name=name))
+          for name, size in zip(names, sizes)]
+
+
 def export_step_model(checkpoint, config, vocab_path, export_dir):
   """Exports the model of `checkpoint` for stateful serving; returns path.
+
+  The serving graph is forward-only (`tf1seq.serving_export`): a plain
+  `tf.while_loop` over the ids, with no XLA function or custom gradient, over
+  the checkpoint's variables. A new version never overwrites an old one.
 
   Signatures:
     `step` (also `serving_default`): `inputs` int32 `[batch, time]` and the
@@ -90,33 +108,41 @@ def export_step_model(checkpoint, config, vocab_path, export_dir):
       and feeds it back with the client's next ids.
     `zero_state`: `batch_size` int32 scalar in; the zero state out (all
       zeros: a new client's state).
-  The vocabulary (`vocab.json`, characters in id order) is an asset.
+  The vocabulary (`vocab.json`, characters in id order) is an asset;
+  `assets.extra` holds `step` warm-up requests of 1 and 128 clients.
   """
-  graph = tf.Graph()
-  with graph.as_default():
-    model = StepModel(config)
-    state_in = dict(zip(model.state_names,
-                        tf.nest.flatten(model.initial_state)))
-    state_out = dict(zip(model.state_names,
-                         tf.nest.flatten(model.final_state)))
-    zeros = dict(zip(model.state_names, tf.nest.flatten(model.zero_state)))
-    step = export.predict_signature(
-        dict(state_in, inputs=model.inputs),
-        dict(state_out, logits=model.logits,
-             probabilities=model.probabilities))
-    vocab_asset = tf.constant(vocab_path, name="vocab_path")
-    tf.compat.v1.add_to_collection(tf.compat.v1.GraphKeys.ASSET_FILEPATHS,
-                                   vocab_asset)
-    signatures = {
-        "serving_default": step,
-        "step": step,
-        "zero_state": export.predict_signature(
-            {"batch_size": model.batch_size}, zeros),
-    }
-    saver = tf.compat.v1.train.Saver()
-    with tf.compat.v1.Session(graph=graph) as session:
-      saver.restore(session, checkpoint)
-      return export.export_saved_model(
-          export_dir, session, signatures,
-          assets_collection=tf.compat.v1.get_collection(
-              tf.compat.v1.GraphKeys.ASSET_FILEPATHS))
+  inference = copy.copy(config)
+  inference.output_keep_prob = 1.0
+  specs = _state_specs(char_lm_model.make_cell(inference, 1.0))
+  names = [name for name, _ in specs]
+
+  def step(inputs, *flat_state):
+    cell = char_lm_model.make_cell(inference, 1.0)
+    initial_state = tf.nest.pack_sequence_as(cell.state_size,
+                                             list(flat_state))
+    logits, final_state = char_lm_model.build_logits(
+        inputs, cell, initial_state, inference)
+    outputs = dict(zip(names, tf.nest.flatten(final_state)))
+    outputs.update(logits=logits,
+                   probabilities=tf.nn.softmax(logits, name="probabilities"))
+    return outputs
+
+  def zero_state(batch_size):
+    cell = char_lm_model.make_cell(inference, 1.0)
+    return dict(zip(names, tf.nest.flatten(
+        cell.zero_state(batch_size, tf.float32))))
+
+  step_signature = serving_export.Signature(
+      step, [tf.TensorSpec([None, None], tf.int32, name="inputs")] +
+      [spec for _, spec in specs])
+  requests = [warmup.predict_request(
+      dict({name: np.zeros([n] + spec.shape.as_list()[1:], np.float32)
+            for name, spec in specs},
+           inputs=np.zeros([n, 1], np.int32)), signature_name="step")
+              for n in WARMUP_BATCH_SIZES]
+  return serving_export.export_checkpoint(
+      export_dir, checkpoint,
+      {"serving_default": step_signature, "step": step_signature,
+       "zero_state": serving_export.Signature(
+           zero_state, [tf.TensorSpec([], tf.int32, name="batch_size")])},
+      assets=[vocab_path], warmup_requests=requests)

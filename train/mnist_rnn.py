@@ -32,10 +32,11 @@ from absl import logging
 import numpy as np
 import tensorflow as tf
 
-from tf1seq import export
 from tf1seq import layers
 from tf1seq import rnn
 from tf1seq import sequence
+from tf1seq import serving_export
+from tf1seq import warmup
 from tf1seq.data import mnist
 
 from . import cells
@@ -134,6 +135,17 @@ def build_logits(images, config, keep_prob=1.0):
   """
   batch_size = tf.shape(images)[0]
   rows = tf.reshape(images, [-1, ROW_SIZE])
+  if rnn.serving_enabled() and not config.bidirectional:
+    # Serving: the row projection is linear, so `dynamic_rnn` folds it into
+    # the first layer's input projection (one matmul of the pixels).
+    dense = layers.Dense(config.num_units, name="dense")
+    dense.build_variables(rows)
+    cell = _make_cell(config, keep_prob)
+    _, state = rnn.dynamic_rnn(
+        cell, images, initial_state=cell.zero_state(batch_size, tf.float32),
+        scope="rnn", input_projection=(dense.kernel, dense.bias))
+    return layers.dense(cells.final_output(state), NUM_CLASSES,
+                        name="dense_1")
   cell_in = layers.dense(rows, config.num_units, name="dense")
   cell_in = tf.reshape(cell_in, [-1, NUM_ROWS, config.num_units])
   if config.bidirectional:
@@ -317,44 +329,88 @@ def train(config, data, model_dir, total_steps, eval_every, log_every,
   return metrics
 
 
+# Batch sizes of the warm-up requests in every export: one image (latency)
+# and a typical batch.
+WARMUP_BATCH_SIZES = (1, 128)
+
+
+def warmup_requests(batch_sizes=WARMUP_BATCH_SIZES):
+  """`serving_default` requests of fixed images in [0, 1], one per size."""
+  rng = np.random.RandomState(0)
+  return [warmup.predict_request(
+      {"images": rng.uniform(size=[n, NUM_ROWS, ROW_SIZE]).astype(
+          np.float32)}) for n in batch_sizes]
+
+
+IMAGES_SPEC = tf.TensorSpec([None, NUM_ROWS, ROW_SIZE], tf.float32,
+                            name="images")
+CONTRACT = "images must be float32 [N, 28, 28] with values in [0, 1]"
+
+
+def check_images(images):
+  """`images` once the input contract holds; else a clear error at run time.
+
+  The signature's `TensorSpec` already refuses another dtype; these checks
+  cover what it cannot: the shape of a tensor fed through the flat
+  signature (a TF Serving request), and values outside [0, 1] (e.g. pixels
+  0..255 sent as floats, or a uint8 numpy array that was cast).
+  """
+  shape = tf.shape(images)
+  low = tf.reduce_min(images)
+  high = tf.reduce_max(images)
+  # Plain Assert ops (no cond guard): the graph stays converter-friendly.
+  checks = [
+      tf.raw_ops.Assert(
+          condition=tf.reduce_all(tf.equal(shape[1:], [NUM_ROWS, ROW_SIZE])),
+          data=[CONTRACT + "; got shape", shape], name="check_shape"),
+      tf.raw_ops.Assert(
+          condition=tf.logical_and(low >= 0.0, high <= 1.0),
+          data=[CONTRACT + " (pixels / 255); got values from", low, "to",
+                high], name="check_range"),
+  ]
+  with tf.control_dependencies(checks):
+    return tf.identity(images, name="checked_images")
+
+
 def export_model(checkpoint, config, export_dir):
   """Exports the model of `checkpoint` for TF Serving; returns its path.
 
+  The serving graph is forward-only (`tf1seq.serving_export`): the
+  recurrence over the 28 rows is unrolled, with no while loop, XLA function
+  or custom gradient in it, over the checkpoint's variables and with the
+  training graph's values. A new version goes next to the old ones (never
+  over them).
+
   Signatures: `serving_default` (predict: `images` [None, 28, 28] float32
-  in [0, 1] -> `probabilities` [None, 10], `classes` [None] int64) and
-  `classify` (tf.Example with float feature `images` of 784 values ->
-  `classes` as strings, `scores`).
+  in [0, 1] -> `probabilities` [None, 10], `classes` [None] int64; another
+  dtype or shape is refused at the signature with the expected `TensorSpec`)
+  and `classify` (tf.Example with float feature `images` of 784 values ->
+  `classes` as strings, `scores`). `assets.extra` holds TF Serving warm-up
+  requests of 1 and 128 images.
   """
-  graph = tf.Graph()
-  with graph.as_default():
-    images = tf.compat.v1.placeholder(
-        tf.float32, [None, NUM_ROWS, ROW_SIZE], name="images")
-    logits = build_logits(images, config)
-    probabilities = tf.nn.softmax(logits, name="probabilities")
-    classes = tf.argmax(logits, 1, name="classes")
-    serialized = tf.compat.v1.placeholder(tf.string, [None],
-                                          name="tf_example")
+  def predict(images):
+    logits = build_logits(check_images(images), config)
+    return {"probabilities": tf.nn.softmax(logits, name="probabilities"),
+            "classes": tf.argmax(logits, 1, name="classes")}
+
+  def classify(serialized):
     features = tf.io.parse_example(serialized, {
         "images": tf.io.FixedLenFeature([NUM_ROWS * ROW_SIZE], tf.float32)})
-    with tf.compat.v1.variable_scope(tf.compat.v1.get_variable_scope(),
-                                     reuse=True):
-      example_logits = build_logits(
-          tf.reshape(features["images"], [-1, NUM_ROWS, ROW_SIZE]), config)
-    scores = tf.nn.softmax(example_logits)
+    scores = tf.nn.softmax(build_logits(
+        tf.reshape(features["images"], [-1, NUM_ROWS, ROW_SIZE]), config))
     class_names = tf.constant([str(i) for i in range(NUM_CLASSES)])
-    example_classes = tf.tile(tf.expand_dims(class_names, 0),
-                              [tf.shape(scores)[0], 1])
-    signatures = {
-        "serving_default": export.predict_signature(
-            {"images": images},
-            {"probabilities": probabilities, "classes": classes}),
-        "classify": tf.compat.v1.saved_model.classification_signature_def(
-            serialized, example_classes, scores),
-    }
-    saver = tf.compat.v1.train.Saver()
-    with tf.compat.v1.Session(graph=graph) as session:
-      saver.restore(session, checkpoint)
-      return export.export_saved_model(export_dir, session, signatures)
+    classes = tf.tile(tf.expand_dims(class_names, 0),
+                      [tf.shape(scores)[0], 1])
+    return {"classes": classes, "scores": scores}
+
+  return serving_export.export_checkpoint(
+      export_dir, checkpoint,
+      {"serving_default": serving_export.Signature(predict, [IMAGES_SPEC]),
+       "classify": serving_export.Signature(
+           classify, [tf.TensorSpec([None], tf.string, name="inputs")])},
+      method_names={"classify":
+                    tf.compat.v1.saved_model.CLASSIFY_METHOD_NAME},
+      warmup_requests=warmup_requests())
 
 
 def main(argv):
