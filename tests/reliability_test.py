@@ -551,8 +551,11 @@ class ExportTest(tf.test.TestCase):
     # and 2 stay whole and loadable, and 3 is never issued again.
     full = tf.errors.ResourceExhaustedError(None, None,
                                             "No space left on device")
-    with mock.patch.object(tf.compat.v1.saved_model.Builder, "save",
-                           side_effect=full):
+    # The MNIST export writes with tf.saved_model.save (a TF1 graph's
+    # export, with the Builder).
+    with mock.patch.object(tf.saved_model, "save", side_effect=full), \
+        mock.patch.object(tf.compat.v1.saved_model.Builder, "save",
+                          side_effect=full):
       with self.assertRaisesRegex(
           OSError, r"could not write the export %s: No space left on "
           r"device\. The existing versions are unchanged\." %

@@ -29,6 +29,7 @@ import contextlib
 import hashlib
 import os
 import re
+import tempfile
 import threading
 import uuid
 
@@ -191,10 +192,14 @@ def export_saved_model(export_dir, session, signature_def_map, version=None,
     if version > _last_issued(export_dir):
       files.write_atomically(os.path.join(export_dir, LAST_VERSION_FILE),
                              "%d\n" % version)
-    # A dot-name in the same directory: TF Serving ignores non-numeric names
-    # and the rename below is atomic on one file system.
-    staging_parent = os.path.join(export_dir, ".tmp-%d-%s" % (
-        version, uuid.uuid4().hex[:8]))
+    if files.is_local(export_dir):
+      # A dot-name in the same directory: TF Serving ignores non-numeric
+      # names and the rename below is atomic on one file system.
+      staging_parent = os.path.join(export_dir, ".tmp-%d-%s" % (
+          version, uuid.uuid4().hex[:8]))
+    else:
+      # Written locally, then copied with saved_model.pb last.
+      staging_parent = tempfile.mkdtemp(prefix="tf1seq-export-")
     staging = os.path.join(staging_parent, "model")
     if writer is not None:
       writer(staging)

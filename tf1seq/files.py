@@ -177,31 +177,36 @@ def read_json(path):
 
 
 def move_tree(source, target):
-  """Moves the directory `source` to `target` (which must not exist).
+  """Moves the local directory `source` to `target` (which must not exist).
 
-  Locally one rename, so the tree appears whole at once. Elsewhere
-  `tf.io.gfile.rename`, where the file system moves directories (object
-  stores do it by copying, so the tree appears file by file there); where
-  it moves nothing (the in-memory file system), the files are copied one
-  by one and `source` removed.
+  Locally one rename, so the tree appears whole at once. To another file
+  system the files are copied one by one, those in subdirectories first and
+  `saved_model.pb` last (a SavedModel is complete once it is there), then
+  `source` is removed.
 
   Raises:
+    ValueError: if `source` is not local.
     OSError: if it cannot be moved.
   """
-  if is_local(source) and is_local(target):
+  if not is_local(source):
+    raise ValueError("move_tree moves a local directory, got %s" % source)
+  if is_local(target):
     os.rename(source, target)
     return
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  tf.io.gfile.rename(source, target)
-  if tf.io.gfile.listdir(target) if tf.io.gfile.isdir(target) else False:
-    return
-  for directory, _, names in tf.io.gfile.walk(source):
-    relative = directory[len(source):].lstrip("/")
-    destination = os.path.join(target, relative) if relative else target
-    tf.io.gfile.makedirs(destination)
+  copies = []
+  for directory, _, names in os.walk(source):
+    relative = os.path.relpath(directory, source)
     for name in names:
-      tf.io.gfile.copy(os.path.join(directory, name),
-                       os.path.join(destination, name), overwrite=False)
+      copies.append((relative != ".", name == "saved_model.pb",
+                     os.path.join(directory, name),
+                     os.path.join(target, relative, name)
+                     if relative != "." else os.path.join(target, name)))
+  # Subdirectories' files first, then the top's, saved_model.pb last.
+  copies.sort(key=lambda c: (not c[0], c[1]))
+  for _, _, local_path, remote_path in copies:
+    tf.io.gfile.makedirs(os.path.dirname(remote_path))
+    tf.io.gfile.copy(local_path, remote_path, overwrite=False)
   remove_tree(source)
 
 

@@ -34,6 +34,7 @@ import os
 import tensorflow as tf
 
 from tf1seq import export
+from tf1seq import files
 from tf1seq import rnn
 
 from tensorflow.core.protobuf import saved_model_pb2
@@ -52,7 +53,7 @@ class _CheckpointVariables(tf.Module):
 
   def __init__(self, checkpoint):
     super().__init__(name="checkpoint_variables")
-    self._reader = tf.train.load_checkpoint(checkpoint)
+    self._reader = files.checkpoint_reader(checkpoint)
     self._shapes = self._reader.get_variable_to_shape_map()
     self._by_name = {}
     self.checkpoint_variables = []  # Tracked: saved with the model.
@@ -95,12 +96,12 @@ def _serving_function(function, variables):
 def _set_method_names(saved_model_dir, method_names):
   path = os.path.join(saved_model_dir, "saved_model.pb")
   saved_model = saved_model_pb2.SavedModel()
-  with open(path, "rb") as f:
+  with tf.io.gfile.GFile(path, "rb") as f:
     saved_model.ParseFromString(f.read())
   for meta_graph in saved_model.meta_graphs:
     for key, method_name in method_names.items():
       meta_graph.signature_def[key].method_name = method_name
-  with open(path, "wb") as f:
+  with tf.io.gfile.GFile(path, "wb") as f:
     f.write(saved_model.SerializeToString())
 
 
