@@ -537,6 +537,57 @@ class ErrorTest(tf.test.TestCase):
       seq2seq.dynamic_decode(decoder, maximum_iterations=2)
 
 
+class DynamicMemoryTimeTest(tf.test.TestCase):
+  """An attention cell over memory whose time is known only at run time.
+
+  Its alignments size is then a scalar Tensor; the beams must be those of
+  the same search over the same memory with a static shape.
+  """
+
+  def beams(self, static):
+    rng = np.random.RandomState(7)
+    memory = rng.normal(size=[BATCH, 5, 3]).astype(np.float32)
+    memory_lengths = np.array([5, 3], np.int32)
+    with tf.Graph().as_default():
+      if static:
+        memory_tensor = tf.constant(memory)
+        lengths_tensor = tf.constant(memory_lengths)
+        feed = {}
+      else:
+        memory_tensor = tf.compat.v1.placeholder(tf.float32, [None, None, 3])
+        lengths_tensor = tf.compat.v1.placeholder(tf.int32, [None])
+        feed = {memory_tensor: memory, lengths_tensor: memory_lengths}
+      with tf.compat.v1.variable_scope(
+          "s", initializer=tf.compat.v1.random_uniform_initializer(
+              -0.8, 0.8, seed=3)):
+        embedding = tf.compat.v1.get_variable("embedding", [VOCAB, EMBED])
+        mechanism = seq2seq.LuongAttention(
+            UNITS, seq2seq.tile_batch(memory_tensor, BEAM),
+            memory_sequence_length=seq2seq.tile_batch(lengths_tensor, BEAM))
+        cell = seq2seq.AttentionWrapper(rnn_cell.LSTMCell(UNITS), mechanism,
+                                        attention_layer_size=UNITS)
+        batch_size = tf.size(lengths_tensor)
+        decoder = seq2seq.BeamSearchDecoder(
+            cell, embedding, tf.fill([batch_size], GO), END,
+            cell.zero_state(batch_size * BEAM, tf.float32), BEAM,
+            output_layer=layers.Dense(VOCAB), length_penalty_weight=0.6)
+        outputs, state, _ = seq2seq.dynamic_decode(
+            decoder, maximum_iterations=MAX_ITERATIONS)
+      with self.session() as sess:
+        sess.run(tf.compat.v1.global_variables_initializer())
+        return sess.run(
+            [outputs.predicted_ids, outputs.beam_search_decoder_output.scores,
+             state.cell_state.alignments], feed)
+
+  def test_same_beams_as_static_memory(self):
+    static_ids, static_scores, static_alignments = self.beams(static=True)
+    ids, scores, alignments = self.beams(static=False)
+    self.assertAllEqual(ids, static_ids)
+    self.assertAllClose(scores, static_scores, atol=1e-5)
+    self.assertAllClose(alignments, static_alignments, atol=1e-6)
+    self.assertEqual(alignments.shape, (BATCH, BEAM, 5))
+
+
 class Tf1BehaviorTest(tf.test.TestCase):
 
   def test_tf1_behavior(self):
@@ -546,7 +597,7 @@ class Tf1BehaviorTest(tf.test.TestCase):
     result = subprocess.run(
         [sys.executable, os.path.abspath(__file__), "Tf115BeamSearchTest",
          "BruteForceTest", "TileAndGatherTest", "TensorArrayStateTest",
-         "CoveragePenaltyTest", "ErrorTest"],
+         "CoveragePenaltyTest", "ErrorTest", "DynamicMemoryTimeTest"],
         env=env, capture_output=True, text=True, timeout=300, check=False)
     self.assertEqual(result.returncode, 0, msg=result.stderr[-3000:])
     self.assertRegex(result.stderr, r"\nOK")

@@ -22,6 +22,8 @@ The one table behind `tf1seq.compat.v1` (tf1seq's own `tf` namespace) and
   contrib.training  `tf1seq.contrib.<name>.__all__` (imported on first use)
   contrib.learn    ModeKeys and preprocessing (`tf1seq.contrib.learn`)
   examples.tutorials.mnist.input_data   `tf1seq.data.input_data`
+  estimator        nothing: TensorFlow >= 2.16 ships no tf.estimator; every
+                   name raises an AttributeError saying what to do instead
 
 Any other name in these namespaces raises an AttributeError that names the
 symbol and what to use instead. Building a namespace imports nothing heavy:
@@ -340,3 +342,27 @@ def examples_namespace(name):
                             "tensorflow.examples.tutorials"))
   return Namespace(name, None, {"tutorials": tutorials},
                    missing=_examples_missing("tensorflow.examples"))
+
+
+# -- estimator --------------------------------------------------------------
+
+ESTIMATOR_ALTERNATIVE = (
+    "write the model_fn's graph directly (its features from placeholders or "
+    "tf.data, its loss and train_op) and train it with "
+    "tf.compat.v1.train.MonitoredTrainingSession (checkpoints, summaries "
+    "and hooks, as tf1seq's trainers do), or keep this program on "
+    "TensorFlow <= 2.15")
+
+
+def estimator_missing(attr=None):
+  """Why `tf.estimator[.attr]` is not available, and what to do instead."""
+  symbol = "tf.estimator" + ("." + attr if attr else "")
+  return ("%s is not available: TensorFlow >= 2.16 ships no tf.estimator, "
+          "and tf1seq does not provide it; %s." % (symbol,
+                                                   ESTIMATOR_ALTERNATIVE))
+
+
+def estimator_namespace(name):
+  """TF1's `tf.estimator`, which TensorFlow 2.16 removed: no names, each
+  lookup raises an AttributeError with `estimator_missing`'s message."""
+  return Namespace(name, None, None, missing=estimator_missing)

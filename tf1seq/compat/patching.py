@@ -14,7 +14,9 @@ where it looks for TF1's (the table is `tf1seq.compat.coverage`):
     `tensorflow.contrib.{rnn,seq2seq,layers,slim}` (an import hook on
     `sys.meta_path`); `import tensorflow.contrib.X` for any other X raises
     an ImportError naming X and saying it is not covered;
-  * `tensorflow.examples.tutorials.mnist.input_data`: tf1seq's reader.
+  * `tensorflow.examples.tutorials.mnist.input_data`: tf1seq's reader;
+  * `tf.compat.v1.estimator`: empty (TensorFlow >= 2.16 ships none); its
+    names raise an AttributeError saying what to use instead.
 
 TensorFlow's public modules are `TFModuleWrapper`s whose `__setattr__` writes
 through to the wrapped module; the patch uses that and records each previous
@@ -169,6 +171,7 @@ def patch():
   state = _State()
   rnn_cell = coverage.rnn_cell_namespace("tensorflow.compat.v1.nn.rnn_cell")
   layers = coverage.layers_namespace("tensorflow.compat.v1.layers")
+  estimator = coverage.estimator_namespace("tensorflow.compat.v1.estimator")
   state.namespaces = {
       "contrib": coverage.contrib_namespace("tensorflow.contrib"),
       "examples": coverage.examples_namespace("tensorflow.examples")}
@@ -179,6 +182,7 @@ def patch():
   for module in _compat_v1_modules():
     _set(state, module, "layers", layers)
     _set(state, module, "contrib", state.namespaces["contrib"])
+    _set(state, module, "estimator", estimator)
     nn_modules[id(module.nn)] = module.nn
   for nn in nn_modules.values():
     _set(state, nn, "rnn_cell", rnn_cell)

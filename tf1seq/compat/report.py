@@ -284,6 +284,9 @@ def resolve_value(dotted):
         break
   symbol = _display(parts[:index])
   is_module = isinstance(value, types.ModuleType)
+  if _tf1_path(parts[:index]) == "estimator":
+    # An empty namespace, there only to say what to use instead.
+    return Verdict(symbol, NOT_COVERED, coverage.estimator_missing()), True
   provider = _provider(value)
   if provider is None:
     reason = ("%s is a Keras 3 object, which does not run in TF1 graph "

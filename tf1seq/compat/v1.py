@@ -11,7 +11,9 @@ back from tf1seq:
     `LSTMBlockCell`, `static_rnn`), `contrib.seq2seq` (decoders, helpers,
     beam search, `sequence_loss`), and
     `contrib.layers` / `contrib.slim` from tf_slim;
-  * `layers.dense`, `layers.Dense`, `layers.dropout`, `layers.flatten`.
+  * `layers.dense`, `layers.Dense`, `layers.dropout`, `layers.flatten`;
+  * `estimator`: empty (TensorFlow >= 2.16 has none); its names raise an
+    AttributeError saying what to use instead.
 
 The table of what is covered is `tf1seq.compat.coverage`, shared with
 `tf1seq.patch`.
@@ -58,6 +60,7 @@ nn = _register(_coverage.Namespace(
          rnn_cell=_coverage.rnn_cell_namespace(__name__ + ".nn.rnn_cell"))))
 layers = _register(_coverage.layers_namespace(__name__ + ".layers"))
 contrib = _register(_coverage.contrib_namespace(__name__ + ".contrib"))
+estimator = _register(_coverage.estimator_namespace(__name__ + ".estimator"))
 compat = _register(_coverage.Namespace(__name__ + ".compat",
                                        _tf.compat,
                                        {"v1": sys.modules[__name__],

@@ -50,6 +50,18 @@ __all__ = [
 gather_tree = beam_search_ops.gather_tree
 
 
+def _depth_shape(s):
+  """The static shape of a state's depth `s`.
+
+  A size may be a scalar Tensor (an attention mechanism's alignments size
+  when the memory's time is only known at run time); its static value, if
+  any, is the depth.
+  """
+  if isinstance(s, tf.Tensor):
+    return tf.TensorShape(tf.get_static_value(s))
+  return tf.TensorShape(s)
+
+
 class BeamSearchDecoderState(
     collections.namedtuple("BeamSearchDecoderState",
                            ("cell_state", "log_probs", "finished", "lengths",
@@ -589,7 +601,7 @@ class BeamSearchDecoder(decoder.Decoder):
 
   def _merge_batch_beams(self, t, s=None):
     """`[batch, beam_width] + s` -> `[batch * beam_width] + s`."""
-    s = tf.TensorShape(s)
+    s = _depth_shape(s)
     static_batch = tf.get_static_value(self._batch_size)
     merged = tf.reshape(t, tf.concat(
         [[self._batch_size * self._beam_width], tf.shape(t)[2:]], 0))
@@ -605,7 +617,7 @@ class BeamSearchDecoder(decoder.Decoder):
       ValueError: if the static shape cannot be split so (a state not made
         for `batch_size * beam_width` entries).
     """
-    s = tf.TensorShape(s)
+    s = _depth_shape(s)
     static_batch = tf.get_static_value(self._batch_size)
     expected = tf.TensorShape([static_batch,
                                self._beam_width]).concatenate(s)
