@@ -147,7 +147,7 @@ class UnparseableFileTest(ReportTestCase):
     })
     _, rows = self.rows(os.path.join(root, "train.py"), recursive=True)
     self.assertEqual(rows["model.py"],
-                     {"tf.nn.dynamic_rnn": ("TensorFlow", [2])})
+                     {"tf.nn.dynamic_rnn": ("tf1seq", [2])})
 
   def test_undecodable_file(self):
     root = self.create_tempdir().full_path
