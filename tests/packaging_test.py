@@ -8,9 +8,11 @@ from the project's directory, which holds its own `train.py`.
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
 
 import tensorflow as tf
 
@@ -22,7 +24,9 @@ class InstalledPackageTest(tf.test.TestCase):
   @classmethod
   def setUpClass(cls):
     super().setUpClass()
-    cls.workdir = tf.compat.v1.test.get_temp_dir()
+    cls.workdir = tempfile.mkdtemp(prefix="packaging_test_")
+    # The installed copy, not a source tree on PYTHONPATH.
+    cls.env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     cls.venv = os.path.join(cls.workdir, "venv")
     subprocess.run([sys.executable, "-m", "venv", cls.venv], check=True)
     site_packages = subprocess.run(
@@ -33,7 +37,13 @@ class InstalledPackageTest(tf.test.TestCase):
       f.write(sysconfig.get_paths()["purelib"] + "\n")
     subprocess.run(
         [os.path.join(cls.venv, "bin", "pip"), "install", "-q", "--no-deps",
-         "--no-build-isolation", ROOT], check=True, cwd=cls.workdir)
+         "--no-build-isolation", ROOT], check=True, cwd=cls.workdir,
+        env=cls.env)
+
+  @classmethod
+  def tearDownClass(cls):
+    shutil.rmtree(cls.workdir, ignore_errors=True)
+    super().tearDownClass()
 
   def test_every_package_is_installed(self):
     packages = sorted(
@@ -45,7 +55,8 @@ class InstalledPackageTest(tf.test.TestCase):
          "import importlib, sys\n"
          "for name in sys.argv[1:]:\n"
          "  print(importlib.import_module(name).__file__)"] + packages,
-        cwd=self.workdir, capture_output=True, text=True, timeout=300)
+        cwd=self.workdir, capture_output=True, text=True, timeout=300,
+        env=self.env)
     self.assertEqual(result.returncode, 0, result.stderr[-3000:])
     for line in result.stdout.split():
       self.assertStartsWith(line, self.venv)
@@ -67,7 +78,8 @@ class InstalledPackageTest(tf.test.TestCase):
          "--dataset=mnist_sample", "--num_units=8", "--train_steps=6",
          "--log_every=3", "--validation_size=500",
          "--model_dir=" + model_dir],
-        cwd=project, capture_output=True, text=True, timeout=600)
+        cwd=project, capture_output=True, text=True, timeout=600,
+        env=self.env)
     self.assertEqual(result.returncode, 0, result.stderr[-3000:])
     self.assertNotIn("user train.py", result.stderr + result.stdout)
     with open(os.path.join(model_dir, "metrics.json")) as f:
@@ -82,7 +94,7 @@ class InstalledPackageTest(tf.test.TestCase):
     result = subprocess.run(
         [os.path.join(self.venv, "bin", "python"), "-m",
          "tf1seq_train.mnist_rnn", "--helpfull"], cwd=project,
-        capture_output=True, text=True, timeout=300)
+        capture_output=True, text=True, timeout=300, env=self.env)
     self.assertNotIn("Traceback", result.stderr)
     self.assertIn("--validation_size", result.stdout + result.stderr)
 
