@@ -366,3 +366,50 @@ def estimator_namespace(name):
   """TF1's `tf.estimator`, which TensorFlow 2.16 removed: no names, each
   lookup raises an AttributeError with `estimator_missing`'s message."""
   return Namespace(name, None, None, missing=estimator_missing)
+
+
+# -- keras ------------------------------------------------------------------
+
+# `tf.keras.initializers` in TF1 graph code: TensorFlow's own Keras-free
+# initializers (`tf.compat.v1.initializers`, the same maths and arguments).
+_KERAS_INITIALIZER_NAMES = (
+    "constant", "glorot_normal", "glorot_uniform", "he_normal", "he_uniform",
+    "identity", "lecun_normal", "lecun_uniform", "ones", "orthogonal",
+    "random_normal", "random_uniform", "truncated_normal", "variance_scaling",
+    "zeros")
+
+
+def _camel(name):
+  return "".join(part.capitalize() for part in name.split("_"))
+
+
+def keras_initializers():
+  """`tf.keras.initializers` names -> TensorFlow's v1 initializers."""
+  v1 = importlib.import_module("tensorflow").compat.v1.initializers
+  table = {}
+  for name in _KERAS_INITIALIZER_NAMES:
+    table[name] = table[_camel(name)] = getattr(v1, name)
+  table["Zeros"], table["Ones"] = table["zeros"], table["ones"]
+  return table
+
+
+def _keras_missing(attr):
+  return ("tf.keras.%s is not provided in TF1 code under tf1seq: TensorFlow "
+          ">= 2.16's tf.keras is Keras 3, which does not build TF1 graphs. "
+          "Use tf.layers (dense, conv1d, ... from tf1seq) and tf.nn, or "
+          "tf1seq.cells.keras_layout for Keras-layout RNN cells; of "
+          "tf.keras, tf1seq provides initializers." % attr)
+
+
+def _keras_initializers_missing(attr):
+  return ("tf.keras.initializers.%s is not covered by tf1seq; its "
+          "tf.keras.initializers has: %s." % (
+              attr, ", ".join(sorted(keras_initializers()))))
+
+
+def keras_namespace(name):
+  """TF1 graph code's `tf.keras`: `initializers` only (see above)."""
+  return Namespace(name, None, None, lazy={
+      "initializers": lambda: Namespace(
+          name + ".initializers", None, keras_initializers(),
+          missing=_keras_initializers_missing)}, missing=_keras_missing)

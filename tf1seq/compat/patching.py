@@ -15,6 +15,9 @@ where it looks for TF1's (the table is `tf1seq.compat.coverage`):
     `sys.meta_path`); `import tensorflow.contrib.X` for any other X raises
     an ImportError naming X and saying it is not covered;
   * `tensorflow.examples.tutorials.mnist.input_data`: tf1seq's reader;
+  * `tf.compat.v1.keras`: `initializers` (TensorFlow's v1 initializers),
+    the rest an error naming the alternative; `tf.keras` (Keras 3) is left
+    as it is;
   * `tf.compat.v1.estimator`: empty (TensorFlow >= 2.16 ships none); its
     names raise an AttributeError saying what to use instead.
 
@@ -172,6 +175,7 @@ def patch():
   rnn_cell = coverage.rnn_cell_namespace("tensorflow.compat.v1.nn.rnn_cell")
   layers = coverage.layers_namespace("tensorflow.compat.v1.layers")
   estimator = coverage.estimator_namespace("tensorflow.compat.v1.estimator")
+  keras = coverage.keras_namespace("tensorflow.compat.v1.keras")
   state.namespaces = {
       "contrib": coverage.contrib_namespace("tensorflow.contrib"),
       "examples": coverage.examples_namespace("tensorflow.examples")}
@@ -183,6 +187,7 @@ def patch():
     _set(state, module, "layers", layers)
     _set(state, module, "contrib", state.namespaces["contrib"])
     _set(state, module, "estimator", estimator)
+    _set(state, module, "keras", keras)
     nn_modules[id(module.nn)] = module.nn
   for nn in nn_modules.values():
     _set(state, nn, "rnn_cell", rnn_cell)

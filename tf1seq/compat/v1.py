@@ -12,6 +12,9 @@ back from tf1seq:
     beam search, `sequence_loss`), and
     `contrib.layers` / `contrib.slim` from tf_slim;
   * `layers.dense`, `layers.Dense`, `layers.dropout`, `layers.flatten`;
+  * `keras.initializers.*`: TensorFlow's Keras-free v1 initializers; the
+    rest of `keras` raises an error naming the alternative (Keras 3 builds
+    no TF1 graphs);
   * `estimator`: empty (TensorFlow >= 2.16 has none); its names raise an
     AttributeError saying what to use instead.
 
@@ -61,6 +64,7 @@ nn = _register(_coverage.Namespace(
 layers = _register(_coverage.layers_namespace(__name__ + ".layers"))
 contrib = _register(_coverage.contrib_namespace(__name__ + ".contrib"))
 estimator = _register(_coverage.estimator_namespace(__name__ + ".estimator"))
+keras = _register(_coverage.keras_namespace(__name__ + ".keras"))
 compat = _register(_coverage.Namespace(__name__ + ".compat",
                                        _tf.compat,
                                        {"v1": sys.modules[__name__],
