@@ -153,9 +153,24 @@ class LayerNormalization(base_layer.Layer):
         "beta", [depth], initializer=tf.compat.v1.zeros_initializer())
 
   def call(self, inputs):
-    mean, variance = tf.nn.moments(inputs, axes=[-1], keepdims=True)
-    return tf.nn.batch_normalization(inputs, mean, variance, self.beta,
-                                     self.gamma, self.epsilon)
+    return layer_norm(inputs, self.gamma, self.beta, self.epsilon)
+
+
+def layer_norm(inputs, gamma, beta, epsilon):
+  """Normalises each example over the last axis, then `* gamma + beta`.
+
+  The one layer normalisation of tf1seq: `LayerNormalization`, the
+  Keras-layout LayerNorm SimpleRNN cell and `LayerNormBasicLSTMCell`
+  (tf.contrib.rnn's, epsilon 1e-12) all compute it so.
+
+  Args:
+    inputs: a tensor; the statistics are over its last axis.
+    gamma, beta: the scale and offset, shaped like the last axis.
+    epsilon: added to the variance.
+  """
+  mean, variance = tf.nn.moments(inputs, axes=[-1], keepdims=True)
+  return tf.nn.batch_normalization(inputs, mean, variance, beta, gamma,
+                                   epsilon)
 
 
 def layer_normalization(inputs, epsilon=1e-3, name=None, reuse=None):

@@ -33,6 +33,7 @@ Usage:
 
 import tensorflow as tf
 
+from tf1seq import normalization
 from tf1seq.cells import base as rnn_cell_base
 
 KERNEL = "kernel"
@@ -288,12 +289,6 @@ class KerasGRUCell(KerasRNNCell):
     return new_h, new_h
 
 
-def layer_norm(inputs, gamma, beta, epsilon=1e-3):
-  """Normalises over the last axis, then `* gamma + beta` (Keras' eps)."""
-  mean, variance = tf.nn.moments(inputs, axes=[-1], keepdims=True)
-  return (inputs - mean) * tf.math.rsqrt(variance + epsilon) * gamma + beta
-
-
 class LayerNormSimpleRNNCell(KerasRNNCell):
   """The time-series chapter's `LNSimpleRNNCell`: `h' = act(LN(x @ k + h @ rk + b))`.
 
@@ -331,6 +326,6 @@ class LayerNormSimpleRNNCell(KerasRNNCell):
     # The inner cell's variables are created under this cell's scope, whose
     # getter records them too: `variables` lists all five.
     linear, _ = self._linear_cell(inputs, state)
-    h = self._activation(layer_norm(linear, self.gamma, self.beta,
-                                    self.epsilon))
+    h = self._activation(normalization.layer_norm(
+        linear, self.gamma, self.beta, self.epsilon))
     return h, h

@@ -21,6 +21,7 @@ Usage:
 
 import tensorflow as tf
 
+from tf1seq import normalization
 from tf1seq.cells import base as rnn_cell_base
 
 LSTMStateTuple = rnn_cell_base.LSTMStateTuple
@@ -342,9 +343,7 @@ class LayerNormBasicLSTMCell(rnn_cell_base.LayerRNNCell):
 
   def _norm(self, inputs, scope):
     gamma, beta = self._norm_params[scope]
-    mean, variance = tf.nn.moments(inputs, [1], keepdims=True)
-    return tf.nn.batch_normalization(inputs, mean, variance, offset=beta,
-                                     scale=gamma, variance_epsilon=1e-12)
+    return normalization.layer_norm(inputs, gamma, beta, 1e-12)
 
   def call(self, inputs, state):
     c, h = state
