@@ -117,7 +117,8 @@ def graph_of(variant):
     if variant != "tf1seq":
       stack.enter_context(mock.patch.object(
           mnist_rnn, "rnn",
-          types.SimpleNamespace(dynamic_rnn=tf.compat.v1.nn.dynamic_rnn)))
+          types.SimpleNamespace(dynamic_rnn=tf.compat.v1.nn.dynamic_rnn,
+                                serving_enabled=lambda: False)))
     if variant == "tf_legacy":
       # pylint: disable=g-import-not-at-top
       from tensorflow.python.keras.layers.legacy_rnn import rnn_cell_impl

@@ -5,6 +5,7 @@ absltest parses flags in `main`; under pytest nobody does, and
 """
 
 from absl import flags
+from absl import logging
 import pytest
 
 
@@ -12,6 +13,9 @@ def pytest_configure(config):
   del config  # Unused.
   if not flags.FLAGS.is_parsed():
     flags.FLAGS.mark_as_parsed()
+  # INFO, as a program started by app.run logs, and set through the flag so
+  # that flagsaver's restores (which reassign every flag) keep it.
+  logging.set_verbosity(logging.INFO)
 
 
 @pytest.fixture(autouse=True, scope="module")
