@@ -9,12 +9,12 @@ a subprocess after `tf.compat.v1.disable_v2_behavior()`.
 
 import json
 import os
-import subprocess
-import sys
 
 from absl.testing import parameterized
 import numpy as np
 import tensorflow as tf
+
+import tf1_behaviour
 
 from tf1seq.contrib import data
 from tf1seq.contrib import framework
@@ -22,7 +22,6 @@ from tf1seq.contrib import lookup
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "testdata", "contrib_misc")
-V1_BEHAVIOR = os.environ.get("TF1SEQ_CONTRIB_MISC_TEST_V1") == "1"
 
 
 def load(name):
@@ -250,28 +249,7 @@ class LookupTest(tf.test.TestCase):
 class V1BehaviorTest(tf.test.TestCase):
 
   def test_all_tests_pass_with_v2_behavior_disabled(self):
-    if V1_BEHAVIOR:
-      self.skipTest("already running with v2 behavior disabled")
-    root = os.path.dirname(HERE)
-    code = (
-        "import sys, unittest\n"
-        "import tensorflow as tf\n"
-        "tf.compat.v1.disable_v2_behavior()\n"
-        "sys.path.insert(0, %r)\n"
-        "import contrib_misc_test\n"
-        "suite = unittest.defaultTestLoader.loadTestsFromModule(\n"
-        "    contrib_misc_test)\n"
-        "result = unittest.TextTestRunner(verbosity=1).run(suite)\n"
-        "sys.exit(0 if result.wasSuccessful() and result.testsRun > 15 "
-        "else 1)\n" % HERE)
-    env = dict(os.environ, TF1SEQ_CONTRIB_MISC_TEST_V1="1",
-               PYTHONPATH=os.pathsep.join(
-                   [root, os.environ.get("PYTHONPATH", "")]))
-    result = subprocess.run([sys.executable, "-c", code], cwd=root, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, timeout=300, check=False)
-    if result.returncode != 0:
-      self.fail("v1-behavior run failed:\n%s" % result.stderr[-5000:])
+    tf1_behaviour.rerun(self, "contrib_misc_test", min_tests=15)
 
 
 if __name__ == "__main__":

@@ -11,19 +11,18 @@ a subprocess after `tf.compat.v1.disable_v2_behavior()`.
 import itertools
 import os
 import re
-import subprocess
-import sys
 
 from absl.testing import parameterized
 import numpy as np
 import tensorflow as tf
+
+import tf1_behaviour
 
 from tf1seq import layers
 from tf1seq.contrib import crf
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "testdata", "crf", "crf.npz")
-V1_BEHAVIOR = os.environ.get("TF1SEQ_CRF_TEST_V1") == "1"
 
 
 # -- numpy oracle: every tag sequence ---------------------------------------
@@ -450,27 +449,7 @@ class BadInputTest(tf.test.TestCase):
 class V1BehaviorTest(tf.test.TestCase):
 
   def test_all_tests_pass_with_v2_behavior_disabled(self):
-    if V1_BEHAVIOR:
-      self.skipTest("already running with v2 behavior disabled")
-    root = os.path.dirname(HERE)
-    code = (
-        "import sys, unittest\n"
-        "import tensorflow as tf\n"
-        "tf.compat.v1.disable_v2_behavior()\n"
-        "sys.path.insert(0, %r)\n"
-        "import crf_test\n"
-        "suite = unittest.defaultTestLoader.loadTestsFromModule(crf_test)\n"
-        "result = unittest.TextTestRunner(verbosity=1).run(suite)\n"
-        "sys.exit(0 if result.wasSuccessful() and result.testsRun > 20 "
-        "else 1)\n" % HERE)
-    env = dict(os.environ, TF1SEQ_CRF_TEST_V1="1",
-               PYTHONPATH=os.pathsep.join(
-                   [root, os.environ.get("PYTHONPATH", "")]))
-    result = subprocess.run([sys.executable, "-c", code], cwd=root, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, timeout=300, check=False)
-    if result.returncode != 0:
-      self.fail("v1-behavior run failed:\n%s" % result.stderr[-5000:])
+    tf1_behaviour.rerun(self, "crf_test", min_tests=20)
 
 
 if __name__ == "__main__":
