@@ -13,6 +13,9 @@ import textwrap
 
 import tensorflow as tf
 
+from tf1seq import rnn_cell
+from tf1seq.compat import coverage
+
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -103,6 +106,23 @@ class ContribRnnCoverageTest(tf.test.TestCase):
         print(legacy_seq2seq.sequence_loss is ours.sequence_loss)
         """)
     self.assertEqual(lines, ["True"])
+
+
+class CoreRnnCellTest(tf.test.TestCase):
+
+  def test_tensorflow_1_0_module_of_the_core_cells(self):
+    # The table behind every porting route, built without global effects.
+    contrib = coverage.contrib_namespace("tensorflow.contrib")
+    core = contrib.rnn.core_rnn_cell
+    self.assertIs(core.BasicLSTMCell, rnn_cell.BasicLSTMCell)
+    self.assertIs(core.MultiRNNCell, rnn_cell.MultiRNNCell)
+    self.assertIs(core.DropoutWrapper, rnn_cell.DropoutWrapper)
+    self.assertIs(core.EmbeddingWrapper, contrib.rnn.EmbeddingWrapper)
+    with self.assertRaisesRegex(
+        AttributeError, r"^tf\.contrib\.rnn\.core_rnn_cell\.Foo is not "
+        r"covered by tf1seq; its tf\.contrib\.rnn\.core_rnn_cell has: "
+        r"BasicLSTMCell, "):
+      core.Foo  # pylint: disable=pointless-statement
 
 
 if __name__ == "__main__":

@@ -295,6 +295,27 @@ def _learn(name):
   return build
 
 
+# TensorFlow 1.0's module of the core cells, `tf.contrib.rnn.core_rnn_cell`
+# (its names moved to `tf.contrib.rnn` and `tf.nn.rnn_cell` in 1.1).
+CORE_RNN_CELL_NAMES = (
+    "BasicLSTMCell", "BasicRNNCell", "DeviceWrapper", "DropoutWrapper",
+    "EmbeddingWrapper", "GRUCell", "InputProjectionWrapper", "LSTMCell",
+    "LSTMStateTuple", "MultiRNNCell", "OutputProjectionWrapper",
+    "ResidualWrapper", "RNNCell")
+
+
+def core_rnn_cell_namespace(name):
+  """`tf.contrib.rnn.core_rnn_cell` of TensorFlow 1.0: the same classes."""
+  table = {attr: CONTRIB_RNN[attr] for attr in CORE_RNN_CELL_NAMES}
+
+  def missing(attr):
+    return ("tf.contrib.rnn.core_rnn_cell.%s is not covered by tf1seq; its "
+            "tf.contrib.rnn.core_rnn_cell has: %s." % (
+                attr, ", ".join(CORE_RNN_CELL_NAMES)))
+
+  return Namespace(name, None, table, missing=missing)
+
+
 def contrib_namespace(name):
   """TF1's `tf.contrib` as far as tf1seq covers it (see the module doc)."""
   lazy = {module: _tf1seq_contrib(name + "." + module,
@@ -307,8 +328,9 @@ def contrib_namespace(name):
       learn=_learn(name + ".learn"))
   return Namespace(
       name, None,
-      {"rnn": Namespace(name + ".rnn", None, CONTRIB_RNN,
-                        missing=_contrib_rnn_missing),
+      {"rnn": Namespace(name + ".rnn", None, dict(
+          CONTRIB_RNN, core_rnn_cell=core_rnn_cell_namespace(
+              name + ".rnn.core_rnn_cell")), missing=_contrib_rnn_missing),
        "legacy_seq2seq": Namespace(name + ".legacy_seq2seq", None,
                                    CONTRIB_LEGACY_SEQ2SEQ,
                                    missing=_legacy_seq2seq_missing),
