@@ -36,7 +36,7 @@ both measurements; `--train_steps=N` times N steps instead of an epoch:
   python -m benchmarks.mnist_epoch --dataset=mnist_sample --train_steps=4 \
       --chunk_steps=2 --out=/tmp/mnist_epoch_quick.json
 
-Results: see README.md ("Benchmarks"), with the command that made them.
+Results: see benchmarks/README.md, with the command that made them.
 """
 
 import contextlib

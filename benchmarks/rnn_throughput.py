@@ -36,7 +36,7 @@ TF2 process (no `disable_v2_behavior`, as `train/` runs), with
 Only one variant runs at a time, whichever process hosts it.
 
 Results (2 cores, no AVX-512, shared and noisy; only the ratios count):
-see README.md ("Benchmarks"), with the command that made them.
+see benchmarks/README.md, with the command that made them.
 
 Smoke test of the harness (seconds):
 

@@ -1,7 +1,7 @@
 """TF1's `tf.nn.rnn_cell` namespace, Keras-free: every cell in one place.
 
-The classes live in `rnn_cell_base` (the base and `LSTMStateTuple`),
-`simple_cells`, `lstm_cells` and `cell_wrappers`; this module is the
+The classes live in `tf1seq.cells`: `base` (the base and `LSTMStateTuple`),
+`simple`, `lstm` and `wrappers`; this module is the
 namespace TF1 code reaches them by.
 
 Usage:
@@ -31,7 +31,7 @@ ResidualWrapper = cell_wrappers.ResidualWrapper
 DeviceWrapper = cell_wrappers.DeviceWrapper
 
 # The names of TF1's `tf.nn.rnn_cell` (LayerNormBasicLSTMCell was only in
-# `tf.contrib.rnn`; see `contrib_rnn`).
+# `tf.contrib.rnn`; see `tf1seq.contrib.rnn`).
 TF1_NAMES = ("BasicLSTMCell", "BasicRNNCell", "DeviceWrapper",
              "DropoutWrapper", "GRUCell", "LSTMCell", "LSTMStateTuple",
              "MultiRNNCell", "RNNCell", "ResidualWrapper")

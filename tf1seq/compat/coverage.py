@@ -9,7 +9,7 @@ The one table behind `tf1seq.compat.v1` (tf1seq's own `tf` namespace) and
   layers           dense, Dense, dropout, flatten; `layers_conv.TF1_NAMES`
                    (conv1d/2d, max/average pooling 1d/2d,
                    batch_normalization and their classes)
-  contrib.rnn      `contrib_rnn`'s names, `block_cells.LSTMBlockCell`, and
+  contrib.rnn      `tf1seq.contrib.rnn`'s names, `cells.block.LSTMBlockCell`,
                    `cells.contrib_wrappers`, `cells.contrib_cells`,
                    `cells.gru_block`, `cells.lstm_block_fused`,
                    `contrib.stacked_rnn`'s
