@@ -113,12 +113,12 @@ class CompatV1Test(tf.test.TestCase):
         except AttributeError as e:
           print(e)
         try:
-          tf.layers.conv3d
+          tf.layers.experimental
         except AttributeError as e:
           print(e)
         """)
     self.assertRegex(lines[0], r"tf\.contrib\.distributions is not covered")
-    self.assertRegex(lines[1], r"tf\.layers\.conv3d is not provided")
+    self.assertRegex(lines[1], r"tf\.layers\.experimental is not provided")
 
 
 if __name__ == "__main__":

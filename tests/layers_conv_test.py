@@ -56,6 +56,46 @@ def build(data):
   out["avg2d_same"] = layers_conv.average_pooling2d(x2, (3, 2), 2,
                                                     padding="same")
   out["max2d_class"] = layers_conv.MaxPooling2D(2, 2)(x2)
+  x3 = tf.constant(data["x3"])
+  kw3 = dict(kernel_initializer=c(data["k3"]), bias_initializer=c(data["b3"]))
+  out["conv3d_same_s121"] = layers_conv.conv3d(
+      x3, 3, (2, 3, 2), strides=(1, 2, 1), padding="same", **kw3)
+  out["conv3d_valid_d2_relu"] = layers_conv.conv3d(
+      x3, 3, (2, 3, 2), dilation_rate=(2, 1, 1), activation=tf.nn.relu,
+      **kw3)
+  kwt2 = dict(kernel_initializer=c(data["kt2"]),
+              bias_initializer=c(data["b2"]))
+  out["conv2dt_valid_s21"] = layers_conv.conv2d_transpose(
+      x2, 4, (3, 2), strides=(2, 1), **kwt2)
+  out["conv2dt_same_s2_relu"] = layers_conv.conv2d_transpose(
+      x2, 4, (3, 2), strides=2, padding="same", activation=tf.nn.relu,
+      **kwt2)
+  out["conv2dt_class"] = layers_conv.Conv2DTranspose(
+      4, (3, 2), use_bias=False, **kwt2)(x2)
+  out["conv3dt_same_s212"] = layers_conv.conv3d_transpose(
+      x3, 3, 2, strides=(2, 1, 2), padding="same",
+      kernel_initializer=c(data["kt3"]), bias_initializer=c(data["b3"]))
+  kws1 = dict(depthwise_initializer=c(data["dw1"]),
+              pointwise_initializer=c(data["pw1"]),
+              bias_initializer=c(data["b1"]))
+  out["sep1d_same_s2"] = layers_conv.separable_conv1d(
+      x1, 4, 3, strides=2, padding="same", depth_multiplier=2, **kws1)
+  out["sep1d_valid_d2"] = layers_conv.separable_conv1d(
+      x1, 4, 3, dilation_rate=2, depth_multiplier=2, **kws1)
+  kws2 = dict(depthwise_initializer=c(data["dw2"]),
+              pointwise_initializer=c(data["pw2"]),
+              bias_initializer=c(data["b2"]))
+  out["sep2d_same_s2_relu"] = layers_conv.separable_conv2d(
+      x2, 4, 3, strides=2, padding="same", depth_multiplier=2,
+      activation=tf.nn.relu, **kws2)
+  out["sep2d_valid_d2"] = layers_conv.separable_conv2d(
+      x2, 4, 3, dilation_rate=2, depth_multiplier=2, use_bias=False, **kws2)
+  out["sep2d_class"] = layers_conv.SeparableConv2D(
+      4, 3, depth_multiplier=2, **kws2)(x2)
+  out["max3d_valid"] = layers_conv.max_pooling3d(x3, 2, (2, 1, 2))
+  out["avg3d_same"] = layers_conv.average_pooling3d(
+      x3, (2, 3, 2), 2, padding="same")
+  out["max3d_class"] = layers_conv.MaxPooling3D(2, 2, padding="same")(x3)
   bn = dict(gamma_initializer=c(data["gamma"]),
             beta_initializer=c(data["beta"]),
             moving_mean_initializer=c(data["mm"]),
@@ -159,6 +199,59 @@ class LayersConvTest(tf.test.TestCase):
     self.assertAllClose(pool, data["out_avg2d_same"].transpose(0, 3, 1, 2),
                         atol=ATOL, rtol=0)
 
+  def test_channels_first_new_forms_are_the_transposed_channels_last(self):
+    data = self.data
+    c = tf.compat.v1.constant_initializer
+    first = {}
+    with tf.Graph().as_default():
+      x1 = tf.transpose(tf.constant(data["x1"]), [0, 2, 1])
+      x2 = tf.transpose(tf.constant(data["x2"]), [0, 3, 1, 2])
+      x3 = tf.transpose(tf.constant(data["x3"]), [0, 4, 1, 2, 3])
+      cf = dict(data_format="channels_first")
+      first["conv3d_same_s121"] = layers_conv.conv3d(
+          x3, 3, (2, 3, 2), strides=(1, 2, 1), padding="same",
+          kernel_initializer=c(data["k3"]), bias_initializer=c(data["b3"]),
+          **cf)
+      first["conv2dt_valid_s21"] = layers_conv.conv2d_transpose(
+          x2, 4, (3, 2), strides=(2, 1), kernel_initializer=c(data["kt2"]),
+          bias_initializer=c(data["b2"]), **cf)
+      first["sep1d_same_s2"] = layers_conv.separable_conv1d(
+          x1, 4, 3, strides=2, padding="same", depth_multiplier=2,
+          depthwise_initializer=c(data["dw1"]),
+          pointwise_initializer=c(data["pw1"]),
+          bias_initializer=c(data["b1"]), **cf)
+      first["sep2d_valid_d2"] = layers_conv.separable_conv2d(
+          x2, 4, 3, dilation_rate=2, depth_multiplier=2, use_bias=False,
+          depthwise_initializer=c(data["dw2"]),
+          pointwise_initializer=c(data["pw2"]), **cf)
+      first["avg3d_same"] = layers_conv.average_pooling3d(
+          x3, (2, 3, 2), 2, padding="same", **cf)
+      self.assertEqual(first["conv2dt_valid_s21"].shape.as_list(),
+                       [2, 4, 13, 6])
+      with tf.compat.v1.Session() as sess:
+        sess.run(tf.compat.v1.global_variables_initializer())
+        first = sess.run(first)
+    for name, value in first.items():
+      last = data["out_" + name]
+      order = [0, last.ndim - 1] + list(range(1, last.ndim - 1))
+      self.assertAllClose(value, last.transpose(order), atol=ATOL, rtol=0,
+                          msg=name)
+
+  def test_transposed_unknown_batch_and_spatial_lengths(self):
+    data = self.data
+    c = tf.compat.v1.constant_initializer
+    with tf.Graph().as_default():
+      x = tf.compat.v1.placeholder(tf.float32, [None, None, 5, 3])
+      y = layers_conv.conv2d_transpose(
+          x, 4, (3, 2), strides=(2, 1), kernel_initializer=c(data["kt2"]),
+          bias_initializer=c(data["b2"]))
+      self.assertEqual(y.shape.as_list(), [None, None, 6, 4])
+      with tf.compat.v1.Session() as sess:
+        sess.run(tf.compat.v1.global_variables_initializer())
+        value = sess.run(y, {x: data["x2"]})
+    self.assertAllClose(value, data["out_conv2dt_valid_s21"], atol=ATOL,
+                        rtol=0)
+
   def test_reuse_and_class_properties(self):
     with tf.Graph().as_default():
       x = tf.zeros([2, 5, 5, 3])
@@ -199,6 +292,15 @@ class LayersConvTest(tf.test.TestCase):
       with self.assertRaisesRegex(ValueError, r"^inputs must have rank 4, "
                                   r"got shape \(2, 5, 3\)"):
         layers_conv.conv2d(x, 2, 3)
+      with self.assertRaisesRegex(ValueError, r"^inputs must have rank 5, "
+                                  r"got shape \(2, 5, 3\)"):
+        layers_conv.conv3d_transpose(x, 2, 3)
+      with self.assertRaisesRegex(
+          ValueError, r"^depth_multiplier must be a positive int, got 0"):
+        layers_conv.separable_conv1d(x, 2, 3, depth_multiplier=0)
+      with self.assertRaisesRegex(TypeError, r"dilation_rate"):
+        layers_conv.conv2d_transpose(tf.zeros([1, 4, 4, 1]), 2, 3,
+                                     dilation_rate=2)
       with self.assertRaisesRegex(ValueError, r"^renorm is not supported"):
         layers_conv.batch_normalization(x, renorm=True)
       with self.assertRaisesRegex(ValueError, r"^fused=True needs a 4-D "

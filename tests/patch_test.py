@@ -163,13 +163,14 @@ class PatchTest(tf.test.TestCase):
   def test_uncovered_layers_function_names_the_alternative(self):
     with tf1seq.patch():
       with self.assertRaisesRegex(
-          AttributeError, r"^tf\.layers\.conv2d_transpose is not provided "
-          r"by tf1seq \(TensorFlow's own needs Keras 2\); use tf\.contrib\."
-          r"layers\.conv2d_transpose \(tf_slim\) or tf\.nn\."
-          r"conv2d_transpose\."):
-        tf.compat.v1.layers.conv2d_transpose  # pylint: disable=pointless-statement
-      with self.assertRaisesRegex(AttributeError, r"use tf\.nn\.conv3d\."):
-        tf.compat.v1.layers.conv3d  # pylint: disable=pointless-statement
+          AttributeError, r"^tf\.layers\.Dropout is not provided "
+          r"by tf1seq \(TensorFlow's own needs Keras 2\); use tf\.layers\."
+          r"dropout\."):
+        tf.compat.v1.layers.Dropout  # pylint: disable=pointless-statement
+      with self.assertRaisesRegex(AttributeError,
+                                  r"use tf\.contrib\.layers \(tf_slim\) or "
+                                  r"tf\.nn ops\."):
+        tf.compat.v1.layers.experimental  # pylint: disable=pointless-statement
       with self.assertRaisesRegex(AttributeError,
                                   r"tf\.contrib\.seq2seq\.BasicDecoderV2 is "
                                   r"not covered"):

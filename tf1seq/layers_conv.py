@@ -3,10 +3,17 @@
 The functions and classes have TF1's names, signatures, defaults and variable
 names, so TF1 graphs and checkpoints carry over:
 
-  conv1d / Conv1D, conv2d / Conv2D      `conv2d/kernel` [kh, kw, in, filters],
-                                        `conv2d/bias`, then `conv2d_1/...`
-  max_pooling1d / MaxPooling1D, max_pooling2d / MaxPooling2D,
-  average_pooling1d / AveragePooling1D, average_pooling2d / AveragePooling2D
+  conv1d / Conv1D, conv2d / Conv2D,     `conv2d/kernel` [kh, kw, in, filters],
+  conv3d / Conv3D                       `conv2d/bias`, then `conv2d_1/...`
+  conv2d_transpose / Conv2DTranspose,   `conv2d_transpose/kernel`
+  conv3d_transpose / Conv3DTranspose    [kh, kw, filters, in], `.../bias`
+  separable_conv1d / SeparableConv1D,   `separable_conv2d/depthwise_kernel`
+  separable_conv2d / SeparableConv2D    [kh, kw, in, depth_multiplier],
+                                        `.../pointwise_kernel`
+                                        [1, 1, in * depth_multiplier,
+                                        filters], `.../bias`
+  max_pooling{1,2,3}d / MaxPooling{1,2,3}D,
+  average_pooling{1,2,3}d / AveragePooling{1,2,3}D
   batch_normalization / BatchNormalization
                                         `batch_normalization/{gamma, beta,
                                         moving_mean, moving_variance}`
@@ -157,14 +164,25 @@ class _Conv(_Layer):
     del args
     _check_rank(inputs, self.RANK, self.data_format)
 
-  def build(self, input_shape):
-    axis = 1 if self.data_format == "channels_first" else -1
-    channels = tf.compat.dimension_value(input_shape[axis])
+  def _kernel_shape(self, channels):
+    return list(self.kernel_size) + [channels, self.filters]
+
+  def _add_kernels(self, channels):
     self.kernel = self.add_variable(
-        "kernel", shape=list(self.kernel_size) + [channels, self.filters],
+        "kernel", shape=self._kernel_shape(channels),
         initializer=self.kernel_initializer,
         regularizer=self.kernel_regularizer,
         constraint=self.kernel_constraint)
+
+  def _convolve(self, inputs):
+    """The convolution of channels_last `inputs` (no bias)."""
+    return tf.nn.convolution(
+        inputs, self.kernel, strides=list(self.strides),
+        padding=self.padding.upper(), dilations=list(self.dilation_rate))
+
+  def build(self, input_shape):
+    axis = 1 if self.data_format == "channels_first" else -1
+    self._add_kernels(tf.compat.dimension_value(input_shape[axis]))
     if self.use_bias:
       self.bias = self.add_variable(
           "bias", shape=[self.filters], initializer=self.bias_initializer,
@@ -173,10 +191,7 @@ class _Conv(_Layer):
   def call(self, inputs):
     if self._dtype is not None and inputs.dtype.base_dtype != self._dtype:
       inputs = tf.cast(inputs, self._dtype)
-    outputs = tf.nn.convolution(
-        _to_last(inputs, self.data_format), self.kernel,
-        strides=list(self.strides), padding=self.padding.upper(),
-        dilations=list(self.dilation_rate))
+    outputs = self._convolve(_to_last(inputs, self.data_format))
     if self.use_bias:
       outputs = tf.nn.bias_add(outputs, self.bias)
     if self.activation is not None:
@@ -193,6 +208,143 @@ class Conv1D(_Conv):
 
 class Conv2D(_Conv):
   """2-D convolution over `[batch, height, width, channels]`; see `conv2d`."""
+  RANK = 2
+
+
+class Conv3D(_Conv):
+  """3-D convolution over `[batch, depth, height, width, channels]`; see
+  `conv3d`."""
+  RANK = 3
+
+
+class _ConvTranspose(_Conv):
+  """An N-D transposed convolution: the gradient of `_Conv` with respect to
+  its input. The kernel is `[*kernel_size, filters, in]`, as in TF1."""
+
+  def __init__(self, filters, kernel_size, strides=1, padding="valid",
+               data_format="channels_last", activation=None, use_bias=True,
+               kernel_initializer=None,
+               bias_initializer=tf.compat.v1.zeros_initializer(),
+               kernel_regularizer=None, bias_regularizer=None,
+               activity_regularizer=None, kernel_constraint=None,
+               bias_constraint=None, trainable=True, name=None, **kwargs):
+    super().__init__(
+        filters, kernel_size, strides=strides, padding=padding,
+        data_format=data_format, activation=activation, use_bias=use_bias,
+        kernel_initializer=kernel_initializer,
+        bias_initializer=bias_initializer,
+        kernel_regularizer=kernel_regularizer,
+        bias_regularizer=bias_regularizer,
+        activity_regularizer=activity_regularizer,
+        kernel_constraint=kernel_constraint, bias_constraint=bias_constraint,
+        trainable=trainable, name=name, **kwargs)
+
+  def _kernel_shape(self, channels):
+    return list(self.kernel_size) + [self.filters, channels]
+
+  def _convolve(self, inputs):
+    # Each spatial length n becomes n * stride ("same"), plus the kernel's
+    # overhang max(k - stride, 0) ("valid").
+    dynamic = tf.shape(inputs)
+    output_shape = [dynamic[0]]
+    for i, (k, stride) in enumerate(zip(self.kernel_size, self.strides)):
+      length = tf.compat.dimension_value(inputs.shape[i + 1])
+      if length is None:
+        length = dynamic[i + 1]
+      extra = max(k - stride, 0) if self.padding == "valid" else 0
+      output_shape.append(length * stride + extra)
+    output_shape.append(self.filters)
+    outputs = tf.nn.conv_transpose(
+        inputs, self.kernel, tf.stack(output_shape),
+        strides=list(self.strides), padding=self.padding.upper())
+    static = [None] + [
+        s if isinstance(s, int) else None for s in output_shape[1:]]
+    outputs.set_shape(static)
+    return outputs
+
+
+class Conv2DTranspose(_ConvTranspose):
+  """Transposed 2-D convolution; see `conv2d_transpose`."""
+  RANK = 2
+
+
+class Conv3DTranspose(_ConvTranspose):
+  """Transposed 3-D convolution; see `conv3d_transpose`."""
+  RANK = 3
+
+
+class _SeparableConv(_Conv):
+  """A depthwise convolution (`depth_multiplier` outputs per input channel)
+  followed by a 1x1 convolution, with TF1's `depthwise_kernel` [*kernel_size,
+  in, depth_multiplier], `pointwise_kernel` [1, ..., in * depth_multiplier,
+  filters] and `bias`. The 1-D form runs as 2-D over a height of 1."""
+
+  def __init__(self, filters, kernel_size, strides=1, padding="valid",
+               data_format="channels_last", dilation_rate=1,
+               depth_multiplier=1, activation=None, use_bias=True,
+               depthwise_initializer=None, pointwise_initializer=None,
+               bias_initializer=tf.compat.v1.zeros_initializer(),
+               depthwise_regularizer=None, pointwise_regularizer=None,
+               bias_regularizer=None, activity_regularizer=None,
+               depthwise_constraint=None, pointwise_constraint=None,
+               bias_constraint=None, trainable=True, name=None, **kwargs):
+    super().__init__(
+        filters, kernel_size, strides=strides, padding=padding,
+        data_format=data_format, dilation_rate=dilation_rate,
+        activation=activation, use_bias=use_bias,
+        bias_initializer=bias_initializer, bias_regularizer=bias_regularizer,
+        activity_regularizer=activity_regularizer,
+        bias_constraint=bias_constraint, trainable=trainable, name=name,
+        **kwargs)
+    if (not isinstance(depth_multiplier, int) or
+        isinstance(depth_multiplier, bool) or depth_multiplier <= 0):
+      raise ValueError("depth_multiplier must be a positive int, got %r" %
+                       (depth_multiplier,))
+    self.depth_multiplier = depth_multiplier
+    self.depthwise_initializer = depthwise_initializer
+    self.pointwise_initializer = pointwise_initializer
+    self.depthwise_regularizer = depthwise_regularizer
+    self.pointwise_regularizer = pointwise_regularizer
+    self.depthwise_constraint = depthwise_constraint
+    self.pointwise_constraint = pointwise_constraint
+    self.depthwise_kernel = self.pointwise_kernel = None
+
+  def _add_kernels(self, channels):
+    self.depthwise_kernel = self.add_variable(
+        "depthwise_kernel",
+        shape=list(self.kernel_size) + [channels, self.depth_multiplier],
+        initializer=self.depthwise_initializer,
+        regularizer=self.depthwise_regularizer,
+        constraint=self.depthwise_constraint)
+    self.pointwise_kernel = self.add_variable(
+        "pointwise_kernel",
+        shape=[1] * self.RANK + [channels * self.depth_multiplier,
+                                 self.filters],
+        initializer=self.pointwise_initializer,
+        regularizer=self.pointwise_regularizer,
+        constraint=self.pointwise_constraint)
+
+  def _convolve(self, inputs):
+    depthwise, pointwise = self.depthwise_kernel, self.pointwise_kernel
+    strides, rate = self.strides, self.dilation_rate
+    if self.RANK == 1:  # As TF1: height 1, the width's stride on both axes.
+      inputs = tf.expand_dims(inputs, 1)
+      depthwise = tf.expand_dims(depthwise, 0)
+      pointwise = tf.expand_dims(pointwise, 0)
+      strides, rate = strides * 2, (1,) + rate
+    outputs = tf.nn.separable_conv2d(
+        inputs, depthwise, pointwise, strides=[1] + list(strides) + [1],
+        padding=self.padding.upper(), dilations=list(rate))
+    return tf.squeeze(outputs, [1]) if self.RANK == 1 else outputs
+
+
+class SeparableConv1D(_SeparableConv):
+  """Depthwise separable 1-D convolution; see `separable_conv1d`."""
+  RANK = 1
+
+
+class SeparableConv2D(_SeparableConv):
+  """Depthwise separable 2-D convolution; see `separable_conv2d`."""
   RANK = 2
 
 
@@ -286,6 +438,143 @@ def conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="valid",
                bias_constraint, trainable, name, reuse)
 
 
+def _call_layer(layer_class, arguments):
+  """Calls `layer_class(**arguments)` on `arguments["inputs"]` in the scope
+  `name` (reusing its variables if `reuse`), as TF1's functions do."""
+  arguments = dict(arguments)
+  inputs = arguments.pop("inputs")
+  reuse = arguments.pop("reuse")
+  layer = layer_class(_scope=arguments["name"], _reuse=reuse, **arguments)
+  return layer(inputs)
+
+
+def conv3d(inputs, filters, kernel_size, strides=(1, 1, 1), padding="valid",
+           data_format="channels_last", dilation_rate=(1, 1, 1),
+           activation=None, use_bias=True, kernel_initializer=None,
+           bias_initializer=tf.compat.v1.zeros_initializer(),
+           kernel_regularizer=None, bias_regularizer=None,
+           activity_regularizer=None, kernel_constraint=None,
+           bias_constraint=None, trainable=True, name=None, reuse=None):
+  """3-D convolution: TF1's `tf.compat.v1.layers.conv3d`.
+
+  Args: as `conv1d`, with 3-D `kernel_size`, `strides` and `dilation_rate`
+  and inputs `[batch, depth, height, width, channels]` (or channels first).
+  Variables `conv3d/kernel` [kd, kh, kw, in, filters] and `conv3d/bias`.
+
+  Returns:
+    The output tensor.
+
+  Raises:
+    ValueError: for a bad argument or an input of the wrong rank.
+  """
+  return _call_layer(Conv3D, locals())
+
+
+def conv2d_transpose(inputs, filters, kernel_size, strides=(1, 1),
+                     padding="valid", data_format="channels_last",
+                     activation=None, use_bias=True, kernel_initializer=None,
+                     bias_initializer=tf.compat.v1.zeros_initializer(),
+                     kernel_regularizer=None, bias_regularizer=None,
+                     activity_regularizer=None, kernel_constraint=None,
+                     bias_constraint=None, trainable=True, name=None,
+                     reuse=None):
+  """Transposed 2-D convolution: TF1's `tf.compat.v1.layers.conv2d_transpose`.
+
+  Args: as `conv2d` without `dilation_rate`. Each spatial length n becomes
+  n * stride ("same") or n * stride + max(kernel - stride, 0) ("valid").
+  Variables `conv2d_transpose/kernel` [kh, kw, filters, in] and
+  `conv2d_transpose/bias`.
+
+  Returns:
+    The output tensor.
+
+  Raises:
+    ValueError: for a bad argument or an input of the wrong rank.
+  """
+  return _call_layer(Conv2DTranspose, locals())
+
+
+def conv3d_transpose(inputs, filters, kernel_size, strides=(1, 1, 1),
+                     padding="valid", data_format="channels_last",
+                     activation=None, use_bias=True, kernel_initializer=None,
+                     bias_initializer=tf.compat.v1.zeros_initializer(),
+                     kernel_regularizer=None, bias_regularizer=None,
+                     activity_regularizer=None, kernel_constraint=None,
+                     bias_constraint=None, trainable=True, name=None,
+                     reuse=None):
+  """Transposed 3-D convolution: TF1's `tf.compat.v1.layers.conv3d_transpose`.
+
+  Args: as `conv2d_transpose`, in 3-D. Variables `conv3d_transpose/kernel`
+  [kd, kh, kw, filters, in] and `conv3d_transpose/bias`.
+
+  Returns:
+    The output tensor.
+
+  Raises:
+    ValueError: for a bad argument or an input of the wrong rank.
+  """
+  return _call_layer(Conv3DTranspose, locals())
+
+
+def separable_conv1d(inputs, filters, kernel_size, strides=1,
+                     padding="valid", data_format="channels_last",
+                     dilation_rate=1, depth_multiplier=1, activation=None,
+                     use_bias=True, depthwise_initializer=None,
+                     pointwise_initializer=None,
+                     bias_initializer=tf.compat.v1.zeros_initializer(),
+                     depthwise_regularizer=None, pointwise_regularizer=None,
+                     bias_regularizer=None, activity_regularizer=None,
+                     depthwise_constraint=None, pointwise_constraint=None,
+                     bias_constraint=None, trainable=True, name=None,
+                     reuse=None):
+  """Depthwise separable 1-D convolution: TF1's
+  `tf.compat.v1.layers.separable_conv1d`.
+
+  Args: as `conv1d`, plus `depth_multiplier` (depthwise outputs per input
+  channel), with `depthwise_*` and `pointwise_*` initializers, regularizers
+  and constraints in place of the `kernel_*` ones. Variables
+  `separable_conv1d/depthwise_kernel` [k, in, depth_multiplier],
+  `separable_conv1d/pointwise_kernel` [1, in * depth_multiplier, filters]
+  and `separable_conv1d/bias`.
+
+  Returns:
+    The output tensor.
+
+  Raises:
+    ValueError: for a bad argument or an input of the wrong rank.
+  """
+  return _call_layer(SeparableConv1D, locals())
+
+
+def separable_conv2d(inputs, filters, kernel_size, strides=(1, 1),
+                     padding="valid", data_format="channels_last",
+                     dilation_rate=(1, 1), depth_multiplier=1,
+                     activation=None, use_bias=True,
+                     depthwise_initializer=None, pointwise_initializer=None,
+                     bias_initializer=tf.compat.v1.zeros_initializer(),
+                     depthwise_regularizer=None, pointwise_regularizer=None,
+                     bias_regularizer=None, activity_regularizer=None,
+                     depthwise_constraint=None, pointwise_constraint=None,
+                     bias_constraint=None, trainable=True, name=None,
+                     reuse=None):
+  """Depthwise separable 2-D convolution: TF1's
+  `tf.compat.v1.layers.separable_conv2d`.
+
+  Args: as `separable_conv1d`, in 2-D (equal row and column strides, as
+  TensorFlow's depthwise kernel needs). Variables
+  `separable_conv2d/depthwise_kernel` [kh, kw, in, depth_multiplier],
+  `separable_conv2d/pointwise_kernel` [1, 1, in * depth_multiplier,
+  filters] and `separable_conv2d/bias`.
+
+  Returns:
+    The output tensor.
+
+  Raises:
+    ValueError: for a bad argument or an input of the wrong rank.
+  """
+  return _call_layer(SeparableConv2D, locals())
+
+
 # -- Pooling ----------------------------------------------------------------
 
 
@@ -335,6 +624,16 @@ class AveragePooling2D(_Pooling):
   RANK, POOLING = 2, "AVG"
 
 
+class MaxPooling3D(_Pooling):
+  """Max pooling over `[batch, depth, height, width, channels]`."""
+  RANK, POOLING = 3, "MAX"
+
+
+class AveragePooling3D(_Pooling):
+  """Average pooling over `[batch, depth, height, width, channels]`."""
+  RANK, POOLING = 3, "AVG"
+
+
 def _pool_doc(function, layer_class):
   """Gives a pooling function TF1's docstring for its rank."""
   function.__doc__ = (
@@ -379,10 +678,24 @@ def average_pooling2d(inputs, pool_size, strides, padding="valid",
                           data_format=data_format, name=name)(inputs)
 
 
+def max_pooling3d(inputs, pool_size, strides, padding="valid",
+                  data_format="channels_last", name=None):
+  return MaxPooling3D(pool_size, strides, padding=padding,
+                      data_format=data_format, name=name)(inputs)
+
+
+def average_pooling3d(inputs, pool_size, strides, padding="valid",
+                      data_format="channels_last", name=None):
+  return AveragePooling3D(pool_size, strides, padding=padding,
+                          data_format=data_format, name=name)(inputs)
+
+
 for _function, _class in ((max_pooling1d, MaxPooling1D),
                           (max_pooling2d, MaxPooling2D),
                           (average_pooling1d, AveragePooling1D),
-                          (average_pooling2d, AveragePooling2D)):
+                          (average_pooling2d, AveragePooling2D),
+                          (max_pooling3d, MaxPooling3D),
+                          (average_pooling3d, AveragePooling3D)):
   _pool_doc(_function, _class)
 
 
@@ -625,7 +938,11 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3,
   return layer(inputs, training=training)
 
 
-TF1_NAMES = ("conv1d", "Conv1D", "conv2d", "Conv2D", "max_pooling1d",
-             "MaxPooling1D", "max_pooling2d", "MaxPooling2D",
-             "average_pooling1d", "AveragePooling1D", "average_pooling2d",
-             "AveragePooling2D", "batch_normalization", "BatchNormalization")
+TF1_NAMES = ("conv1d", "Conv1D", "conv2d", "Conv2D", "conv3d", "Conv3D",
+             "conv2d_transpose", "Conv2DTranspose", "conv3d_transpose",
+             "Conv3DTranspose", "separable_conv1d", "SeparableConv1D",
+             "separable_conv2d", "SeparableConv2D", "max_pooling1d",
+             "MaxPooling1D", "max_pooling2d", "MaxPooling2D", "max_pooling3d",
+             "MaxPooling3D", "average_pooling1d", "AveragePooling1D",
+             "average_pooling2d", "AveragePooling2D", "average_pooling3d",
+             "AveragePooling3D", "batch_normalization", "BatchNormalization")

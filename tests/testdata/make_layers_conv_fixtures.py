@@ -38,6 +38,17 @@ def main():
       "mm4": rng.randn(4).astype(np.float32),
       "mv4": rng.rand(4).astype(np.float32) + 0.5,
   }
+  data.update({
+      "x3": rng.randn(2, 4, 5, 4, 2).astype(np.float32),
+      "k3": rng.randn(2, 3, 2, 2, 3).astype(np.float32),
+      "b3": rng.randn(3).astype(np.float32),
+      "kt2": rng.randn(3, 2, 4, 3).astype(np.float32),
+      "kt3": rng.randn(2, 2, 2, 3, 2).astype(np.float32),
+      "dw1": rng.randn(3, 3, 2).astype(np.float32),
+      "pw1": rng.randn(1, 6, 4).astype(np.float32),
+      "dw2": rng.randn(3, 3, 3, 2).astype(np.float32),
+      "pw2": rng.randn(1, 1, 6, 4).astype(np.float32),
+  })
   c = tf.constant_initializer
   with tf.Graph().as_default():
     x1 = tf.constant(data["x1"])
@@ -63,6 +74,48 @@ def main():
     outputs["avg2d_same"] = tf.layers.average_pooling2d(x2, (3, 2), 2,
                                                         padding="same")
     outputs["max2d_class"] = tf.layers.MaxPooling2D(2, 2)(x2)
+    # 3-D, transposed and separable convolutions, 3-D poolings.
+    x3 = tf.constant(data["x3"])
+    kw3 = dict(kernel_initializer=c(data["k3"]), bias_initializer=c(data["b3"]))
+    outputs["conv3d_same_s121"] = tf.layers.conv3d(
+        x3, 3, (2, 3, 2), strides=(1, 2, 1), padding="same", **kw3)
+    outputs["conv3d_valid_d2_relu"] = tf.layers.conv3d(
+        x3, 3, (2, 3, 2), dilation_rate=(2, 1, 1), activation=tf.nn.relu,
+        **kw3)
+    kwt2 = dict(kernel_initializer=c(data["kt2"]),
+                bias_initializer=c(data["b2"]))
+    outputs["conv2dt_valid_s21"] = tf.layers.conv2d_transpose(
+        x2, 4, (3, 2), strides=(2, 1), **kwt2)
+    outputs["conv2dt_same_s2_relu"] = tf.layers.conv2d_transpose(
+        x2, 4, (3, 2), strides=2, padding="same", activation=tf.nn.relu,
+        **kwt2)
+    outputs["conv2dt_class"] = tf.layers.Conv2DTranspose(
+        4, (3, 2), use_bias=False, **kwt2)(x2)
+    outputs["conv3dt_same_s212"] = tf.layers.conv3d_transpose(
+        x3, 3, 2, strides=(2, 1, 2), padding="same",
+        kernel_initializer=c(data["kt3"]), bias_initializer=c(data["b3"]))
+    kws1 = dict(depthwise_initializer=c(data["dw1"]),
+                pointwise_initializer=c(data["pw1"]),
+                bias_initializer=c(data["b1"]))
+    outputs["sep1d_same_s2"] = tf.layers.separable_conv1d(
+        x1, 4, 3, strides=2, padding="same", depth_multiplier=2, **kws1)
+    outputs["sep1d_valid_d2"] = tf.layers.separable_conv1d(
+        x1, 4, 3, dilation_rate=2, depth_multiplier=2, **kws1)
+    kws2 = dict(depthwise_initializer=c(data["dw2"]),
+                pointwise_initializer=c(data["pw2"]),
+                bias_initializer=c(data["b2"]))
+    outputs["sep2d_same_s2_relu"] = tf.layers.separable_conv2d(
+        x2, 4, 3, strides=2, padding="same", depth_multiplier=2,
+        activation=tf.nn.relu, **kws2)
+    outputs["sep2d_valid_d2"] = tf.layers.separable_conv2d(
+        x2, 4, 3, dilation_rate=2, depth_multiplier=2, use_bias=False,
+        **kws2)
+    outputs["sep2d_class"] = tf.layers.SeparableConv2D(
+        4, 3, depth_multiplier=2, **kws2)(x2)
+    outputs["max3d_valid"] = tf.layers.max_pooling3d(x3, 2, (2, 1, 2))
+    outputs["avg3d_same"] = tf.layers.average_pooling3d(
+        x3, (2, 3, 2), 2, padding="same")
+    outputs["max3d_class"] = tf.layers.MaxPooling3D(2, 2, padding="same")(x3)
     # Batch normalization: rank 3 (moments) and rank 4 (fused in TF1).
     bn = dict(gamma_initializer=c(data["gamma"]),
               beta_initializer=c(data["beta"]),

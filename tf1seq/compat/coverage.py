@@ -150,10 +150,8 @@ LAYERS.update((name, getattr(layers_conv, name))
 
 # What to use for the tf.layers functions tf1seq does not provide.
 _LAYER_ALTERNATIVES = {
-    "conv2d_transpose": "tf.contrib.layers.conv2d_transpose (tf_slim) or "
-                        "tf.nn.conv2d_transpose",
-    "conv3d": "tf.nn.conv3d",
-    "separable_conv2d": "tf.contrib.layers.separable_conv2d (tf_slim)",
+    "Dropout": "tf.layers.dropout",
+    "Flatten": "tf.layers.flatten",
 }
 
 
