@@ -249,5 +249,47 @@ class DenseTest(tf.test.TestCase, parameterized.TestCase):
         self.assertEqual(got_default, want_default, msg=name)
 
 
+class DropoutFlattenClassTest(tf.test.TestCase):
+
+  def test_dropout_class_is_the_function(self):
+    with tf.Graph().as_default():
+      x = tf.ones([64, 50])
+      training = tf.compat.v1.placeholder(tf.bool, [])
+      layer = layers.Dropout(rate=0.5, seed=3)
+      dropped = layer(x, training=training)
+      kept = layer.apply(x)  # training defaults to False.
+      with self.assertRaisesRegex(ValueError, r"rate must be in \[0, 1\), "
+                                  r"got 1\.5"):
+        layers.Dropout(rate=1.5)(x, training=True)
+      with tf.compat.v1.Session() as session:
+        on, off, plain = session.run(
+            [dropped, layers.Dropout(0.5)(x, training=training), kept],
+            {training: True})
+        self.assertAllEqual(session.run(dropped, {training: False}),
+                            np.ones([64, 50]))
+    self.assertAllEqual(plain, np.ones([64, 50]))
+    self.assertTrue(set(np.unique(on)) <= {0.0, 2.0})
+    self.assertBetween(float((on == 0).mean()), 0.4, 0.6)
+    self.assertTrue(set(np.unique(off)) <= {0.0, 2.0})
+
+  def test_flatten_class_both_data_formats(self):
+    values = np.arange(2 * 3 * 4 * 5, dtype=np.float32).reshape(2, 3, 4, 5)
+    with tf.Graph().as_default():
+      last = layers.Flatten()(values)
+      first = layers.Flatten(data_format="channels_first")(values)
+      unknown = layers.Flatten()(tf.compat.v1.placeholder_with_default(
+          values, [None, None, 4, 5]))
+      with tf.compat.v1.Session() as session:
+        last, first, unknown = session.run([last, first, unknown])
+    self.assertAllEqual(last, values.reshape(2, -1))
+    self.assertAllEqual(unknown, values.reshape(2, -1))
+    # channels_first: the channel axis (1) moves last before flattening.
+    self.assertAllEqual(first, values.transpose(0, 2, 3, 1).reshape(2, -1))
+    with self.assertRaisesRegex(ValueError, r"data_format must be "
+                                r"'channels_last' or 'channels_first', got "
+                                r"'nchw'"):
+      layers.Flatten(data_format="nchw")
+
+
 if __name__ == "__main__":
   tf.test.main()

@@ -163,10 +163,10 @@ class PatchTest(tf.test.TestCase):
   def test_uncovered_layers_function_names_the_alternative(self):
     with tf1seq.patch():
       with self.assertRaisesRegex(
-          AttributeError, r"^tf\.layers\.Dropout is not provided "
-          r"by tf1seq \(TensorFlow's own needs Keras 2\); use tf\.layers\."
-          r"dropout\."):
-        tf.compat.v1.layers.Dropout  # pylint: disable=pointless-statement
+          AttributeError, r"^tf\.layers\.Layer is not provided "
+          r"by tf1seq \(TensorFlow's own needs Keras 2\); use tf1seq\."
+          r"base_layer\.Layer "):
+        tf.compat.v1.layers.Layer  # pylint: disable=pointless-statement
       with self.assertRaisesRegex(AttributeError,
                                   r"use tf\.contrib\.layers \(tf_slim\) or "
                                   r"tf\.nn ops\."):

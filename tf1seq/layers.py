@@ -254,3 +254,51 @@ def flatten(inputs, name=None):
     if inner.is_fully_defined():
       return tf.reshape(inputs, [-1, inner.num_elements()])
     return tf.reshape(inputs, tf.stack([tf.shape(inputs)[0], -1]))
+
+
+class Dropout(object):
+  """TF1's `tf.layers.Dropout`: the class form of `dropout` (no variables).
+
+  Usage:
+
+    layer = layers.Dropout(rate=0.3)
+    outputs = layer(inputs, training=is_training)
+  """
+
+  def __init__(self, rate=0.5, noise_shape=None, seed=None, name=None,
+               **unused_kwargs):
+    self.rate = rate
+    self.noise_shape = noise_shape
+    self.seed = seed
+    self.name = name
+
+  def __call__(self, inputs, training=False):
+    return dropout(inputs, self.rate, self.noise_shape, self.seed, training,
+                   self.name)
+
+  apply = __call__
+
+
+class Flatten(object):
+  """TF1's `tf.layers.Flatten`: the class form of `flatten` (no variables).
+
+  With `data_format="channels_first"` the channels move last first, so the
+  order of the flattened values is the channels_last one, as in TF1.
+  """
+
+  def __init__(self, data_format="channels_last", name=None,
+               **unused_kwargs):
+    if data_format not in ("channels_last", "channels_first"):
+      raise ValueError("data_format must be 'channels_last' or "
+                       "'channels_first', got %r" % (data_format,))
+    self.data_format = data_format
+    self.name = name
+
+  def __call__(self, inputs):
+    inputs = tf.convert_to_tensor(inputs)
+    rank = inputs.shape.ndims
+    if self.data_format == "channels_first" and rank and rank > 2:
+      inputs = tf.transpose(inputs, [0] + list(range(2, rank)) + [1])
+    return flatten(inputs, self.name)
+
+  apply = __call__

@@ -144,14 +144,15 @@ def rnn_cell_namespace(name):
 # -- layers -----------------------------------------------------------------
 
 LAYERS = {"dense": _layers.dense, "Dense": _layers.Dense,
-          "dropout": _layers.dropout, "flatten": _layers.flatten}
+          "dropout": _layers.dropout, "Dropout": _layers.Dropout,
+          "flatten": _layers.flatten, "Flatten": _layers.Flatten}
 LAYERS.update((name, getattr(layers_conv, name))
               for name in layers_conv.TF1_NAMES)
 
 # What to use for the tf.layers functions tf1seq does not provide.
 _LAYER_ALTERNATIVES = {
-    "Dropout": "tf.layers.dropout",
-    "Flatten": "tf.layers.flatten",
+    "Layer": "tf1seq.base_layer.Layer (TF1's build/call/add_variable "
+             "contract, Keras-free) as the base of your own layers",
 }
 
 
