@@ -311,13 +311,16 @@ class MissingModuleTest(ReportTestCase):
     self.assertEqual(verdict.symbol,
                      "tf.contrib.learn.python.learn.learn_runner.run")
 
-  def test_keras_3_initializer_names_the_tf1_one(self):
+  def test_keras_initializers_are_tensorflows_v1_ones(self):
+    # TF1 graph code's tf.keras.initializers resolve to TensorFlow's own
+    # (Keras-free) v1 initializers; the rest of tf.keras names tf.layers.
     verdict = migration_report.resolve(
         "tensorflow.keras.initializers.glorot_uniform")
+    self.assertEqual(verdict.provider, "TensorFlow")
+    verdict = migration_report.resolve("tensorflow.keras.layers.Dense")
     self.assertEqual(verdict.provider, NOT_COVERED)
-    self.assertRegex(verdict.detail,
-                     r"Keras 3 object.*use tf\.initializers\.glorot_uniform "
-                     r"\(TensorFlow's TF1 initializer\)$")
+    self.assertRegex(verdict.detail, r"tf\.keras\.layers is not provided in "
+                     r"TF1 code under tf1seq: .*Keras 3.*Use tf\.layers")
 
   def test_missing_function_of_a_covered_module(self):
     verdict = migration_report.resolve(
