@@ -114,6 +114,28 @@ def imported_targets(path, targets, previous):
   return sorted(found)
 
 
+def _reaches(deps, start, goal):
+  seen, stack = set(), [start]
+  while stack:
+    node = stack.pop()
+    if node == goal:
+      return True
+    if node not in seen:
+      seen.add(node)
+      stack.extend(deps.get(node, ()))
+  return False
+
+
+def _break_package_cycles(deps):
+  """Drops a dep on a package whose `__init__` imports the target itself
+  (a package re-exporting its modules), which Bazel refuses as a cycle."""
+  for name, names in deps.items():
+    for dep in list(names):
+      is_package = any(other.startswith(dep + "/") for other in deps)
+      if is_package and _reaches(deps, dep, name):
+        names.remove(dep)
+
+
 def render(kind, name, path, deps, comments, kept):
   out = ["%s(" % kind, '    name = "%s",' % name]
   if "size" in kept:
@@ -144,6 +166,11 @@ def generate():
   paths = [p for p in paths if "/testdata/" not in p and
            "/legacy_scripts/" not in p]
   targets = {target_of(p): p for p in paths}
+  deps = {name: imported_targets(path, targets,
+                                 existing.get(name, ([], {}))[1].get("deps",
+                                                                     []))
+          for name, path in targets.items()}
+  _break_package_cycles(deps)
   parts = [header.rstrip() + "\n\npackage(default_visibility = "
            '["//visibility:public"])']
   for top, title in SECTIONS:
@@ -159,8 +186,7 @@ def generate():
       else:
         kind = "py_library"
       comments, kept = existing.get(name, ([], {}))
-      deps = imported_targets(path, targets, kept.get("deps", []))
-      parts.append(render(kind, name, path, deps, comments, kept))
+      parts.append(render(kind, name, path, deps[name], comments, kept))
   return "\n\n".join(parts) + "\n"
 
 
