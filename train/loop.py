@@ -173,7 +173,9 @@ def export_once(export_dir, checkpoint, export_fn, force=False):
                  newest, checkpoint, source["global_step"])
     return newest
   with export.recording_source(source):
-    return export_fn()
+    path = export_fn()
+  logging.info("exported SavedModel to %s", path)
+  return path
 
 
 def session_config(intra_op_threads=0, inter_op_threads=0):
@@ -316,7 +318,6 @@ def finish(model_dir, metrics, export_dir=None, export=None,
   if export_dir and not metrics.get("interrupted"):
     metrics["export_path"] = export_once(export_dir, metrics["checkpoint"],
                                          export, force_export)
-    logging.info("exported SavedModel to %s", metrics["export_path"])
   files.write_json_atomically(os.path.join(model_dir, "metrics.json"),
                               metrics)
 
