@@ -69,11 +69,18 @@ def read_existing(build_path):
   return header, existing
 
 
-def _code_imports(source):
-  """The import statements of `source` as text (not its docstrings)."""
+def _code_imports(source, package=""):
+  """The import statements of `source` as text (not its docstrings), with
+  relative imports (`from . import x`) resolved against `package`."""
   lines = []
   for node in ast.walk(ast.parse(source)):
-    if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+    if isinstance(node, ast.ImportFrom) and node.level > 0:
+      parts = package.split(".")
+      base = ".".join(parts[:len(parts) - (node.level - 1)])
+      module = ".".join(filter(None, [base, node.module]))
+      lines.append("from %s import %s" % (
+          module, ", ".join(a.name for a in node.names)))
+    elif isinstance(node, ast.ImportFrom) and node.module:
       lines.append("from %s import %s" % (
           node.module, ", ".join(a.name for a in node.names)))
     elif isinstance(node, ast.Import):
@@ -86,9 +93,12 @@ def imported_targets(path, targets, previous):
   `previous` deps (imports by name, e.g. `importlib.import_module`)."""
   with open(os.path.join(ROOT, path)) as f:
     source = f.read()
+  package = os.path.dirname(path).replace("/", ".")
+  if path.endswith("/__init__.py"):
+    package = target_of(path).replace("/", ".")
   if not path.startswith("tests/"):
     # Tests also import inside the programs they run in fresh processes.
-    source = _code_imports(source)
+    source = _code_imports(source, package)
   found = {d for d in previous if d in targets}
   for match in PROJECT_IMPORT.finditer(source):
     if match.group(3):
