@@ -416,14 +416,11 @@ class _CrfCell(rnn_cell.RNNCell):
     return self.call(inputs, state)
 
 
-class CrfForwardRnnCell(_CrfCell):
-  """Computes the alpha values in a linear-chain CRF.
-
-  See http://www.cs.columbia.edu/~mcollins/fb.pdf for reference.
-  """
+class _CrfTransitionCell(_CrfCell):
+  """A `_CrfCell` over transition params; its state is one score per tag."""
 
   def __init__(self, transition_params):
-    """Initialize the CrfForwardRnnCell.
+    """Initialize the cell.
 
     Args:
       transition_params: A [num_tags, num_tags] matrix of binary potentials
@@ -442,6 +439,13 @@ class CrfForwardRnnCell(_CrfCell):
   @property
   def output_size(self):
     return self._num_tags
+
+
+class CrfForwardRnnCell(_CrfTransitionCell):
+  """Computes the alpha values in a linear-chain CRF.
+
+  See http://www.cs.columbia.edu/~mcollins/fb.pdf for reference.
+  """
 
   def call(self, inputs, state):
     """new_alphas[b, j] = inputs[b, j] + logsumexp_i(state[b, i] + A[i, j]).
@@ -458,29 +462,8 @@ class CrfForwardRnnCell(_CrfCell):
     return new_alphas, new_alphas
 
 
-class CrfDecodeForwardRnnCell(_CrfCell):
+class CrfDecodeForwardRnnCell(_CrfTransitionCell):
   """Computes the forward decoding in a linear-chain CRF."""
-
-  def __init__(self, transition_params):
-    """Initialize the CrfDecodeForwardRnnCell.
-
-    Args:
-      transition_params: A [num_tags, num_tags] matrix of binary potentials
-        with num_tags known statically.
-    """
-    super().__init__()
-    transition_params = tf.convert_to_tensor(transition_params,
-                                             name="transition_params")
-    self._transition_params = transition_params[None]  # [1, from, to]
-    self._num_tags = _dim(transition_params, 0)
-
-  @property
-  def state_size(self):
-    return self._num_tags
-
-  @property
-  def output_size(self):
-    return self._num_tags
 
   def call(self, inputs, state):
     """One Viterbi step.
