@@ -71,8 +71,8 @@ class ContribCoverageTest(tf.test.TestCase):
                           "covered by tf1seq; its tf.contrib.training has: ")
     self.assertEqual(lines[3], "tf.contrib.keras is not covered by tf1seq; "
                      "tf1seq's tf.contrib has: crf, data, framework, layers, "
-                     "learn, legacy_seq2seq, lookup, rnn, seq2seq, slim, "
-                     "training.")
+                     "learn, legacy_seq2seq, lookup, rnn, seq2seq, signal, "
+                     "slim, training.")
 
   def test_patched_tensorflow_imports_contrib_modules(self):
     lines = run_python("""

@@ -145,7 +145,7 @@ class PatchTest(tf.test.TestCase):
       with self.assertRaisesRegex(
           ImportError, r"^tf\.contrib\.foo is not covered by tf1seq; "
           r"tf1seq's tf\.contrib has: crf, data, framework, layers, learn, "
-          r"legacy_seq2seq, lookup, rnn, seq2seq, slim, training\.$"):
+          r"legacy_seq2seq, lookup, rnn, seq2seq, signal, slim, training\.$"):
         importlib.import_module("tensorflow.contrib.foo")
       with self.assertRaisesRegex(ImportError,
                                   r"tf\.contrib\.cudnn_rnn is not covered"):

@@ -21,9 +21,16 @@ The one table behind `tf1seq.compat.v1` (tf1seq's own `tf` namespace) and
   contrib.crf, contrib.data, contrib.framework, contrib.lookup,
   contrib.training  `tf1seq.contrib.<name>.__all__` (imported on first use)
   contrib.learn    ModeKeys and preprocessing (`tf1seq.contrib.learn`)
+  contrib.signal   TensorFlow's `tf.signal` (stft, inverse_stft, ...: the
+                   same functions, moved there in TF 1.13)
   examples.tutorials.mnist.input_data   `tf1seq.data.input_data`
   estimator        nothing: TensorFlow >= 2.16 ships no tf.estimator; every
                    name raises an AttributeError saying what to do instead
+
+TensorFlow 0.x's names (`tf.scalar_summary`, `tf.nn.rnn`, `tf.concat(1,
+[a, b])`, ...) come from `tf1seq.compat.tf0_names`; `MOVED_INTERNALS` lists
+the internals TF1 programs import that TensorFlow has since moved
+(`tensorflow.python.ops.control_flow_ops.while_loop`, ...).
 
 Any other name in these namespaces raises an AttributeError that names the
 symbol and what to use instead. Building a namespace imports nothing heavy:
@@ -43,6 +50,8 @@ import importlib
 import os
 import types
 
+import tensorflow as tf
+
 from tf1seq import layers as _layers
 from tf1seq import layers_conv
 from tf1seq import rnn
@@ -52,6 +61,7 @@ from tf1seq.cells import contrib_cells
 from tf1seq.cells import contrib_wrappers
 from tf1seq.cells import gru_block
 from tf1seq.cells import lstm_block_fused
+from tf1seq.compat import tf0_names
 from tf1seq.contrib import legacy_seq2seq
 from tf1seq.contrib import rnn as contrib_rnn
 from tf1seq.contrib import seq2seq as contrib_seq2seq
@@ -137,8 +147,17 @@ def _rnn_cell_missing(attr):
 
 
 def rnn_cell_namespace(name):
-  """TF1's `tf.nn.rnn_cell`: tf1seq's cells."""
-  return Namespace(name, rnn_cell, RNN_CELL, missing=_rnn_cell_missing)
+  """TF1's `tf.nn.rnn_cell`: tf1seq's cells (and TF 0.x's `_linear`)."""
+  return Namespace(name, rnn_cell, dict(RNN_CELL, **tf0_names.RNN_CELL),
+                   missing=_rnn_cell_missing)
+
+
+def nn_tf0_names(name):
+  """`tf.nn`'s TF 0.x names: `rnn`, `seq2seq` (as a namespace `name +
+  ".seq2seq"`), the positional cross-entropy functions, ..."""
+  return tf0_names.nn(Namespace(name + ".seq2seq", None,
+                                CONTRIB_LEGACY_SEQ2SEQ,
+                                missing=_legacy_seq2seq_missing))
 
 
 # -- layers -----------------------------------------------------------------
@@ -203,8 +222,8 @@ CONTRIB_LEGACY_SEQ2SEQ = {
 CONTRIB_SEQ2SEQ = {name: getattr(contrib_seq2seq, name)
                    for name in contrib_seq2seq.TF1_NAMES}
 CONTRIB_MODULES = ("crf", "data", "framework", "layers", "learn",
-                   "legacy_seq2seq", "lookup", "rnn", "seq2seq", "slim",
-                   "training")
+                   "legacy_seq2seq", "lookup", "rnn", "seq2seq", "signal",
+                   "slim", "training")
 
 
 def _contrib_missing(attr):
@@ -280,6 +299,11 @@ def _tf1seq_contrib(name, module_name, tf_name):
   return build
 
 
+def _signal_missing(attr):
+  return ("tf.contrib.signal.%s is not covered: tf1seq maps tf.contrib.signal "
+          "to TensorFlow's tf.signal, which has no %r." % (attr, attr))
+
+
 def _learn(name):
   """`tf.contrib.learn`: ModeKeys and preprocessing (tf1seq.contrib.learn)."""
   def build():
@@ -324,7 +348,9 @@ def contrib_namespace(name):
   lazy.update(
       layers=_slim(name + ".layers", "tf_slim.layers", "tf.contrib.layers"),
       slim=_slim(name + ".slim", "tf_slim", "tf.contrib.slim"),
-      learn=_learn(name + ".learn"))
+      learn=_learn(name + ".learn"),
+      signal=lambda: Namespace(name + ".signal", tf.signal,
+                               missing=_signal_missing))
   return Namespace(
       name, None,
       {"rnn": Namespace(name + ".rnn", None, dict(
@@ -336,6 +362,35 @@ def contrib_namespace(name):
        "seq2seq": Namespace(name + ".seq2seq", None, CONTRIB_SEQ2SEQ,
                             missing=_seq2seq_missing)},
       lazy=lazy, missing=_contrib_missing)
+
+
+# -- TensorFlow internals that moved ----------------------------------------
+
+# (module, attribute, module it moved to, its name there): TF1 programs that
+# import TensorFlow's internals (`from tensorflow.python.ops import
+# control_flow_ops`) find the attribute where it was.
+MOVED_INTERNALS = (
+    ("tensorflow.python.ops.control_flow_ops", "while_loop",
+     "tensorflow.python.ops.while_loop", "while_loop"),
+    ("tensorflow.python.ops.control_flow_ops", "cond",
+     "tensorflow.python.ops.cond", "cond"),
+    ("tensorflow.python.util.nest", "is_sequence",
+     "tensorflow.python.util.nest", "is_nested"),
+    ("tensorflow.python.framework.ops", "Tensor",
+     "tensorflow.python.framework.tensor", "Tensor"),
+)
+
+
+def moved_internals():
+  """[(module, attribute, value)] for `MOVED_INTERNALS` the installed
+  TensorFlow lacks (imports those modules)."""
+  found = []
+  for module_name, attribute, new_module, new_name in MOVED_INTERNALS:
+    module = importlib.import_module(module_name)
+    if not hasattr(module, attribute):
+      found.append((module, attribute,
+                    getattr(importlib.import_module(new_module), new_name)))
+  return found
 
 
 # -- examples ---------------------------------------------------------------

@@ -19,7 +19,13 @@ where it looks for TF1's (the table is `tf1seq.compat.coverage`):
     the rest an error naming the alternative; `tf.keras` (Keras 3) is left
     as it is;
   * `tf.compat.v1.estimator`: empty (TensorFlow >= 2.16 ships none); its
-    names raise an AttributeError saying what to use instead.
+    names raise an AttributeError saying what to use instead;
+  * TensorFlow 0.x's names (`tf.scalar_summary`, `tf.nn.rnn`,
+    `tf.train.SummaryWriter`, `tf.concat(1, [a, b])`, ...; see
+    `tf1seq.compat.tf0_names`) in `tf.compat.v1`, `.nn`, `.train`, `.image`;
+  * TensorFlow internals TF1 programs import that have moved since
+    (`tensorflow.python.ops.control_flow_ops.while_loop`, ...;
+    `coverage.MOVED_INTERNALS`), where they were.
 
 TensorFlow's public modules are `TFModuleWrapper`s whose `__setattr__` writes
 through to the wrapped module; the patch uses that and records each previous
@@ -52,6 +58,7 @@ import types
 import tensorflow as tf
 
 from tf1seq.compat import coverage
+from tf1seq.compat import tf0_names
 
 # The module names the import hook serves, under `tensorflow`.
 _HOOKED = ("contrib", "examples")
@@ -182,17 +189,24 @@ def patch():
   top = tf
   for attribute in _HOOKED:  # Set by the import system on first import.
     state.saved.append((top, attribute, getattr(top, attribute, _MISSING)))
-  nn_modules = {}
+  tf0_nn = coverage.nn_tf0_names("tensorflow.compat.v1.nn")
+  submodules = {}  # id -> (module, names to set), each module once.
   for module in _compat_v1_modules():
     _set(state, module, "layers", layers)
     _set(state, module, "contrib", state.namespaces["contrib"])
     _set(state, module, "estimator", estimator)
     _set(state, module, "keras", keras)
-    nn_modules[id(module.nn)] = module.nn
-  for nn in nn_modules.values():
-    _set(state, nn, "rnn_cell", rnn_cell)
-    for name, function in coverage.nn_functions().items():
-      _set(state, nn, name, function)
+    for name, value in tf0_names.top_level().items():
+      _set(state, module, name, value)
+    submodules[id(module.nn)] = (module.nn, dict(
+        tf0_nn, rnn_cell=rnn_cell, **coverage.nn_functions()))
+    submodules[id(module.train)] = (module.train, tf0_names.TRAIN)
+    submodules[id(module.image)] = (module.image, tf0_names.IMAGE)
+  for module, names in submodules.values():
+    for name, value in names.items():
+      _set(state, module, name, value)
+  for module, name, value in coverage.moved_internals():
+    _set(state, module, name, value)
   state.finder = _Finder(state.namespaces)
   sys.meta_path.insert(0, state.finder)
   _STATE = state

@@ -16,7 +16,10 @@ back from tf1seq:
     rest of `keras` raises an error naming the alternative (Keras 3 builds
     no TF1 graphs);
   * `estimator`: empty (TensorFlow >= 2.16 has none); its names raise an
-    AttributeError saying what to use instead.
+    AttributeError saying what to use instead;
+  * TensorFlow 0.x's names (`scalar_summary`, `nn.rnn`, `nn.seq2seq`,
+    `train.SummaryWriter`, `concat(1, [a, b])`, ...:
+    `tf1seq.compat.tf0_names`).
 
 The table of what is covered is `tf1seq.compat.coverage`, shared with
 `tf1seq.patch`.
@@ -48,6 +51,7 @@ import sys
 import tensorflow as _tf
 
 from tf1seq.compat import coverage as _coverage
+from tf1seq.compat import tf0_names as _tf0_names
 
 _V1 = _tf.compat.v1
 
@@ -59,8 +63,14 @@ def _register(namespace):
 
 nn = _register(_coverage.Namespace(
     __name__ + ".nn", _V1.nn,
-    dict(_coverage.nn_functions(),
-         rnn_cell=_coverage.rnn_cell_namespace(__name__ + ".nn.rnn_cell"))))
+    dict(_coverage.nn_tf0_names(__name__ + ".nn"),
+         rnn_cell=_coverage.rnn_cell_namespace(__name__ + ".nn.rnn_cell"),
+         **_coverage.nn_functions())))
+train = _register(_coverage.Namespace(__name__ + ".train", _V1.train,
+                                      _tf0_names.TRAIN))
+image = _register(_coverage.Namespace(__name__ + ".image", _V1.image,
+                                      _tf0_names.IMAGE))
+globals().update(_tf0_names.top_level())
 layers = _register(_coverage.layers_namespace(__name__ + ".layers"))
 contrib = _register(_coverage.contrib_namespace(__name__ + ".contrib"))
 estimator = _register(_coverage.estimator_namespace(__name__ + ".estimator"))
