@@ -78,6 +78,10 @@ class Tf0NamesTest(tf.test.TestCase):
           (nn["sigmoid_cross_entropy_with_logits"](logits, dense),
            V1.nn.sigmoid_cross_entropy_with_logits(
                labels=dense, logits=logits)),
+          (nn["sigmoid_cross_entropy_with_logits"](logits=logits,
+                                                   targets=dense),
+           V1.nn.sigmoid_cross_entropy_with_logits(
+               labels=dense, logits=logits)),
           (nn["sparse_softmax_cross_entropy_with_logits"](
               labels=labels, logits=logits),
            V1.nn.sparse_softmax_cross_entropy_with_logits(

@@ -83,10 +83,14 @@ def split(*args, **kwargs):
   return array_ops.split(*args, **kwargs)
 
 
-def _logits_first(function, names):
+def _logits_first(function, names, renames=None):
   """`function` also taking TF 0.x's positional arguments `names`
-  (`logits` first); keyword calls pass unchanged."""
+  (`logits` first) and keywords (`renames`: old -> new); TF1 calls pass
+  unchanged."""
   def wrapper(*args, **kwargs):
+    for old, new in (renames or {}).items():
+      if old in kwargs:
+        kwargs[new] = kwargs.pop(old)
     if args:
       if len(args) > len(names):
         raise TypeError("%s takes at most %d positional arguments (%s), got "
@@ -225,7 +229,7 @@ def nn(legacy_seq2seq):
           ("logits", "labels", "name")),
       "sigmoid_cross_entropy_with_logits": _logits_first(
           nn_impl.sigmoid_cross_entropy_with_logits,
-          ("logits", "labels", "name")),
+          ("logits", "labels", "name"), {"targets": "labels"}),
   }
 
 
