@@ -221,6 +221,17 @@ def summarize_samples(values, baseline=None, higher_is_better=True):
   return summary
 
 
+def ratios_to(samples, other):
+  """Median per-round speed ratios of a variant's `samples` to `other`'s.
+
+  Returns:
+    Dict kind ("train", "infer", "latency") -> ratio (> 1: faster).
+  """
+  return {kind: median(paired_ratios(samples[kind], other[kind],
+                                     higher_is_better=kind != "latency"))
+          for kind in KINDS}
+
+
 def summarize(samples, baseline_samples=None):
   """A row's summary from `measure`'s samples of a variant.
 

@@ -22,7 +22,13 @@ Variants (`--variants`):
   tf1seq_reference   `tf1seq.rnn_cell.BasicLSTMCell`, `tf1seq.layers.dense`,
                      `tf.compat.v1.nn.dynamic_rnn`: a TF1 script on tf1seq.
   tf1seq_fast        the same cells with `tf1seq.rnn.dynamic_rnn` (input
-                     projection hoisted out of the time loop).
+                     projection hoisted out of the time loop; the loops on
+                     tf1seq's C++ kernels where they build).
+  tf1seq_xla         the same with the loops as XLA-compiled TensorFlow ops
+                     (`TF1SEQ_LSTM_KERNEL=0`).
+  tf_block_lstm      TensorFlow's own fused C++ sequence kernel (the
+                     `BlockLSTMV2` op behind TF1's `LSTMBlockFusedCell`,
+                     with its registered gradient), one op per layer.
   *_cfv1             the three above in a child process that called
                      `tf.compat.v1.disable_control_flow_v2()`.
   keras, keras_xla   Keras 3 `keras.layers.LSTM` (TensorFlow backend),
@@ -67,6 +73,7 @@ from tf1seq import files  # pylint: disable=g-import-not-at-top
 FLAGS = flags.FLAGS
 
 BASELINE = "tf_legacy"
+TORCH = "torch"  # The second reference: each row's ratios to it too.
 SEED = 0  # Of the data and the weights.
 Variant = collections.namedtuple("Variant", "label host")
 VARIANTS = collections.OrderedDict([
@@ -76,6 +83,10 @@ VARIANTS = collections.OrderedDict([
         "tf1seq BasicLSTMCell + tf.compat.v1.nn.dynamic_rnn", "graph")),
     ("tf1seq_fast", Variant(
         "tf1seq BasicLSTMCell + tf1seq.rnn.dynamic_rnn", "graph")),
+    ("tf1seq_xla", Variant(
+        "  same, loops XLA-compiled (TF1SEQ_LSTM_KERNEL=0)", "graph")),
+    ("tf_block_lstm", Variant(
+        "TensorFlow's fused C++ BlockLSTMV2 op per layer", "graph")),
     ("tf_legacy_cfv1", Variant("  same, control flow v1", "graph_cfv1")),
     ("tf1seq_reference_cfv1", Variant("  same, control flow v1",
                                       "graph_cfv1")),
@@ -88,6 +99,7 @@ VARIANTS = collections.OrderedDict([
 # Table order: each control-flow-v1 row under its control-flow-v2 row.
 TABLE_ORDER = ("tf_legacy", "tf_legacy_cfv1", "tf1seq_reference",
                "tf1seq_reference_cfv1", "tf1seq_fast", "tf1seq_fast_cfv1",
+               "tf1seq_xla", "tf_block_lstm",
                "keras", "keras_xla", "torch")
 QUICK_DEFAULTS = {"shapes": ["tiny"], "repeats": 2, "steps": 1,
                   "warm_up": 1, "memory_steps": 2}
@@ -166,14 +178,83 @@ def _graph_parts(variant):
             legacy_layers.dense, tf.compat.v1.nn.dynamic_rnn)
   layers = importlib.import_module("tf1seq.layers")
   rnn_cell = importlib.import_module("tf1seq.rnn_cell")
+  if base == "tf_block_lstm":
+    return (_BlockLSTMLayers, _BlockLSTMLayers.stack, layers.dense,
+            _block_lstm_rnn)
   dynamic_rnn = tf.compat.v1.nn.dynamic_rnn
-  if base == "tf1seq_fast":
+  if base in ("tf1seq_fast", "tf1seq_xla"):
     try:
       dynamic_rnn = importlib.import_module("tf1seq.rnn").dynamic_rnn
     except ImportError as e:
       raise NotAvailable("not available (tf1seq.rnn: %s)" % e)
+    if base == "tf1seq_xla":
+      dynamic_rnn = _without_kernels(dynamic_rnn)
   return (rnn_cell.BasicLSTMCell, rnn_cell.MultiRNNCell, layers.dense,
           dynamic_rnn)
+
+
+def _without_kernels(dynamic_rnn):
+  """`dynamic_rnn` building its loops on TensorFlow ops (no C++ kernels)."""
+  environment = importlib.import_module("tf1seq.lstm_kernel").ENV
+
+  def build(*args, **kwargs):
+    saved = os.environ.get(environment)
+    os.environ[environment] = "0"
+    try:
+      return dynamic_rnn(*args, **kwargs)
+    finally:
+      if saved is None:
+        del os.environ[environment]
+      else:
+        os.environ[environment] = saved
+
+  return build
+
+
+class _BlockLSTMLayers(object):
+  """Layer sizes of a `tf_block_lstm` stack, with a cell's `zero_state`."""
+
+  def __init__(self, units, layers=1):
+    self.units, self.layers = units, layers
+
+  @classmethod
+  def stack(cls, cells):
+    return cls(cells[0].units, len(cells))
+
+  def zero_state(self, batch, dtype):
+    del batch, dtype  # BlockLSTMV2 starts from zeros given below.
+    return None
+
+
+def _block_lstm_rnn(cell, inputs, initial_state, scope):
+  """`dynamic_rnn` on TensorFlow's `BlockLSTMV2` op, one op per layer.
+
+  Returns batch-major outputs and, per layer, `LSTMStateTuple` final
+  states (a tuple of them for more than one layer).
+  """
+  del initial_state  # Zeros.
+  rnn_cell = importlib.import_module("tf1seq.rnn_cell")
+  x = tf.transpose(inputs, [1, 0, 2])
+  steps, batch = tf.shape(x)[0], tf.shape(x)[1]
+  zeros = tf.zeros(tf.stack([batch, cell.units]))
+  no_peephole = tf.zeros([cell.units])
+  states = []
+  with tf.compat.v1.variable_scope(scope):
+    for layer in range(cell.layers):
+      with tf.compat.v1.variable_scope("layer_%d" % layer):
+        depth = x.shape[-1]
+        kernel = tf.compat.v1.get_variable(
+            "kernel", [depth + cell.units, 4 * cell.units])
+        bias = tf.compat.v1.get_variable(
+            "bias", [4 * cell.units], initializer=tf.zeros_initializer())
+        outputs = tf.raw_ops.BlockLSTMV2(
+            seq_len_max=tf.cast(steps, tf.int64), x=x, cs_prev=zeros,
+            h_prev=zeros, w=kernel, wci=no_peephole, wcf=no_peephole,
+            wco=no_peephole, b=bias, cell_clip=0.0, use_peephole=False)
+        cs, x = outputs[1], outputs[6]
+        states.append(rnn_cell.LSTMStateTuple(cs[-1], x[-1]))
+  state = tuple(states) if cell.layers > 1 else states[0]
+  return tf.transpose(x, [1, 0, 2]), state
 
 
 def build_graph_logits(shape, inputs, parts):
@@ -536,11 +617,17 @@ def run(shape_names, variants, repeats, steps, warm_up, threads, memory,
       baseline = samples.get(BASELINE)
       if baseline is not None and "error" in baseline:
         baseline = None
+      torch_samples = samples.get(TORCH)
+      if torch_samples is not None and "error" in torch_samples:
+        torch_samples = None
       for variant, variant_samples in samples.items():
         if "error" in variant_samples:
           rows[variant]["status"] = variant_samples["error"]
         else:
           rows[variant].update(common.summarize(variant_samples, baseline))
+          if torch_samples is not None and variant != TORCH:
+            rows[variant]["x_torch"] = common.ratios_to(variant_samples,
+                                                        torch_samples)
       results["shapes"][shape_name] = {
           "description": shape.describe(), "steps": shape_steps,
           "baseline": BASELINE, "rows": rows}
@@ -604,7 +691,18 @@ def format_results(results):
       label = "%s  %s" % (variant.ljust(21), row["label"])
       rows.append((label, row if row["status"] == "ok"
                    else {"error": row["status"]}))
-    tables.append(common.format_table(title, rows))
+    table = common.format_table(title, rows)
+    against_torch = [
+        "  %s  train %.2f  infer %.2f  latency %.2f" % (
+            variant.ljust(21), row["x_torch"]["train"],
+            row["x_torch"]["infer"], row["x_torch"]["latency"])
+        for variant in TABLE_ORDER
+        for row in [shape_results["rows"].get(variant)]
+        if row is not None and "x_torch" in row]
+    if against_torch:
+      table += ("\nx PyTorch (median of per-round ratios to %s, > 1: "
+                "faster):\n" % TORCH) + "\n".join(against_torch)
+    tables.append(table)
   return "\n\n".join(tables)
 
 

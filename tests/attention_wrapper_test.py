@@ -12,23 +12,15 @@ subprocess, after `tf.compat.v1.disable_v2_behavior()`.
 
 import importlib.util
 import os
-import re
-import subprocess
-import sys
 
 from absl.testing import parameterized
 import numpy as np
 import tensorflow as tf
 
-_V1_ENV = "TF1SEQ_ATTENTION_TEST_V1_BEHAVIOR"
-if os.environ.get(_V1_ENV) == "1":
-  tf.compat.v1.disable_v2_behavior()
-
-# pylint: disable=g-import-not-at-top,g-bad-import-order
+import tf1_behaviour
 from tf1seq import layers
 from tf1seq import rnn_cell
 from tf1seq.contrib.seq2seq import attention_wrapper
-# pylint: enable=g-import-not-at-top,g-bad-import-order
 
 _TESTDATA = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                          "testdata")
@@ -449,21 +441,8 @@ class V1BehaviorTest(tf.test.TestCase):
   """Every test again, in a process that called disable_v2_behavior()."""
 
   def test_v1_behavior_subprocess(self):
-    if os.environ.get(_V1_ENV) == "1":
-      self.skipTest("Already in the TF1-behaviour subprocess.")
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    environment = dict(os.environ, **{_V1_ENV: "1"})
-    environment["PYTHONPATH"] = os.pathsep.join(
-        [root] + [p for p in [environment.get("PYTHONPATH")] if p])
-    result = subprocess.run(
-        [sys.executable, os.path.abspath(__file__)], cwd=root,
-        env=environment, capture_output=True, text=True, check=False)
-    self.assertEqual(result.returncode, 0, result.stderr[-4000:])
-    ran = re.search(r"Ran (\d+) tests", result.stderr)
-    self.assertIsNotNone(ran, result.stderr[-4000:])
     # Every test but this one (each fixture, op, score and error test).
-    self.assertGreaterEqual(int(ran.group(1)), 30)
-    self.assertRegex(result.stderr, r"\nOK")
+    tf1_behaviour.rerun(self, "attention_wrapper_test", min_tests=30)
 
 
 if __name__ == "__main__":

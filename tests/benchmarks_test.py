@@ -169,7 +169,8 @@ class QuickRunTest(tf.test.TestCase):
   def test_quick_run(self):
     out = os.path.join(self.create_tempdir().full_path, "out.json")
     results = rnn_throughput.run(
-        ["tiny"], ["tf1seq_reference", "tf_legacy", "torch"], repeats=2,
+        ["tiny"], ["tf1seq_reference", "tf_legacy", "tf_block_lstm", "torch"],
+        repeats=2,
         steps=1, warm_up=1, threads=1, memory=True, memory_steps=1,
         torch_python="/nonexistent/python")
     files.write_json_atomically(out, results, sort_keys=False)
@@ -179,9 +180,10 @@ class QuickRunTest(tf.test.TestCase):
     shape = loaded["shapes"]["tiny"]
     self.assertEqual(shape["baseline"], "tf_legacy")
     self.assertEqual(list(shape["rows"]),
-                     ["tf_legacy", "tf1seq_reference", "torch"])
+                     ["tf_legacy", "tf1seq_reference", "tf_block_lstm",
+                      "torch"])
     self.assertStartsWith(shape["rows"]["torch"]["status"], "not installed")
-    for variant in ("tf_legacy", "tf1seq_reference"):
+    for variant in ("tf_legacy", "tf1seq_reference", "tf_block_lstm"):
       row = shape["rows"][variant]
       self.assertEqual(row["status"], "ok")
       for key in ("train_examples_per_sec", "infer_examples_per_sec",
@@ -199,7 +201,28 @@ class QuickRunTest(tf.test.TestCase):
     self.assertStartsWith(table[0], "tiny: batch 4, 5 steps")
     self.assertStartsWith(table[4], "tf_legacy ")
     self.assertStartsWith(table[5], "tf1seq_reference ")
-    self.assertIn("not installed", table[6])
+    self.assertStartsWith(table[6], "tf_block_lstm ")
+    self.assertIn("not installed", table[7])
+    self.assertNotIn("x PyTorch", "\n".join(table))  # PyTorch did not run.
+
+  def test_ratios_to_pytorch(self):
+    samples = {"train": [100., 200., 300.], "infer": [10., 10., 10.],
+               "latency": [0.002, 0.002, 0.004]}
+    torch = {"train": [50., 100., 100.], "infer": [20., 20., 20.],
+             "latency": [0.001, 0.004, 0.004]}
+    self.assertEqual(common.ratios_to(samples, torch),
+                     {"train": 2.0, "infer": 0.5, "latency": 1.0})
+    row = {"label": "x", "status": "ok", "x_torch": {
+        "train": 2.0, "infer": 0.5, "latency": 1.25}}
+    row.update(common.summarize(samples))
+    text = rnn_throughput.format_results({
+        "config": {"repeats": 3, "threads": 2},
+        "shapes": {"mnist": {"description": "d", "steps": 1,
+                             "baseline": "tf_legacy",
+                             "rows": {"tf1seq_fast": row}}}})
+    self.assertIn("\nx PyTorch (median of per-round ratios to torch, > 1: "
+                  "faster):\n  tf1seq_fast            train 2.00  infer 0.50"
+                  "  latency 1.25", text)
 
 
 class MNISTEpochTest(tf.test.TestCase):

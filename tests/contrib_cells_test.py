@@ -12,11 +12,11 @@ import numpy as np
 import tensorflow as tf
 
 import contrib_rnn_oracle as oracle
+import tf1_behaviour
 from tf1seq.cells import contrib_cells
 from tf1seq.cells import gru_block
 from tf1seq.cells import lstm_block_fused
 
-oracle.maybe_disable_v2_behavior()
 
 CELLS = {
     "nas": lambda: contrib_cells.NASCell(4),
@@ -142,9 +142,7 @@ class ContribCellsTest(tf.test.TestCase, parameterized.TestCase):
           [("coupled_input_forget_gate_lstm_cell/B", [12])])
 
   def test_v1_behaviour(self):
-    if oracle.v1_behavior():
-      self.skipTest("already in TF1 behaviour")
-    oracle.run_in_v1_behaviour(self, __file__)
+    tf1_behaviour.rerun(self, "contrib_cells_test", min_tests=8)
 
 
 if __name__ == "__main__":

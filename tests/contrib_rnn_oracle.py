@@ -5,15 +5,9 @@ wrote, per case, `<case>.npz` (inputs `in_*`, outputs `out_*`) and a
 checkpoint `<case>.ckpt` of the variables under their TF1 names. A test
 builds the same graph with tf1seq, then `check` restores the checkpoint,
 asserts the variable names are TF1's, and compares every output.
-
-A test module that calls `run_in_v1_behaviour(__file__)` from a test is
-also run, in a subprocess, after `tf.compat.v1.disable_v2_behavior()`
-(`maybe_disable_v2_behavior()` at import does it there).
 """
 
 import os
-import subprocess
-import sys
 
 from absl import logging
 import numpy as np
@@ -21,17 +15,7 @@ import tensorflow as tf
 
 DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                         "testdata", "contrib_rnn")
-_V1_ENV = "TF1SEQ_TEST_V1_BEHAVIOR"
 ATOL = 1e-5
-
-
-def maybe_disable_v2_behavior():
-  if os.environ.get(_V1_ENV) == "1":
-    tf.compat.v1.disable_v2_behavior()
-
-
-def v1_behavior():
-  return os.environ.get(_V1_ENV) == "1"
 
 
 def load(case):
@@ -87,23 +71,6 @@ def check(test, case, fetch, grads_of=None):
     worst = max(worst, float(np.max(np.abs(want - value))))
   logging.info("%s: max |TF1.15 - tf1seq| = %.3g", case, worst)
   return worst
-
-
-def run_in_v1_behaviour(test, test_file):
-  """Runs the whole test file with TF1 behaviour, in a subprocess.
-
-  The test calling this skips itself there (`v1_behavior()` is True).
-  """
-  root = os.path.dirname(os.path.dirname(os.path.abspath(test_file)))
-  env = dict(os.environ, **{_V1_ENV: "1"})
-  env["PYTHONPATH"] = os.pathsep.join(
-      [root] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
-  result = subprocess.run(
-      [sys.executable, os.path.abspath(test_file)], env=env,
-      stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-      universal_newlines=True, check=False, cwd=root)
-  test.assertEqual(result.returncode, 0, msg=result.stdout[-3000:])
-  test.assertRegex(result.stdout, r"\nOK")
 
 
 def dynamic_rnn_fetch(cell, data):

@@ -9,10 +9,10 @@ from absl.testing import parameterized
 import tensorflow as tf
 
 import contrib_rnn_oracle as oracle
+import tf1_behaviour
 from tf1seq import rnn_cell
 from tf1seq.cells import contrib_wrappers as wrappers
 
-oracle.maybe_disable_v2_behavior()
 
 CELLS = {
     "output_projection": lambda: wrappers.OutputProjectionWrapper(
@@ -89,9 +89,7 @@ class ContribWrappersTest(tf.test.TestCase, parameterized.TestCase):
         cell(tf.zeros([2, 3]), tf.zeros([2, 4]))
 
   def test_v1_behaviour(self):
-    if oracle.v1_behavior():
-      self.skipTest("already in TF1 behaviour")
-    oracle.run_in_v1_behaviour(self, __file__)
+    tf1_behaviour.rerun(self, "contrib_wrappers_test", min_tests=6)
 
 
 if __name__ == "__main__":

@@ -43,8 +43,10 @@ def build(dynamic_rnn, bidirectional_dynamic_rnn):
           sum(tf.reduce_sum(s) for s in tf.nest.flatten((state, states))))
   variables = tf.global_variables()
   grads = tf.gradients(loss, variables)
+  # The fast path's loops: XLA-compiled, or tf1seq's C++ kernels.
   compiled = [op.name for op in tf.get_default_graph().get_operations()
-              if "_XlaMustCompile" in op.node_def.attr]
+              if "_XlaMustCompile" in op.node_def.attr or
+              op.type.startswith("Tf1seqLstm")]
   with tf.Session() as session:
     session.run(tf.global_variables_initializer())
     values = session.run([outputs, state, fw, bw, states, grads])

@@ -9,10 +9,10 @@ import numpy as np
 import tensorflow as tf
 
 import contrib_rnn_oracle as oracle
+import tf1_behaviour
 from tf1seq import rnn_cell
 from tf1seq.contrib import legacy_seq2seq as s2s
 
-oracle.maybe_disable_v2_behavior()
 
 ENC_VOCAB, DEC_VOCAB, EMBED = 6, 5, 3
 
@@ -205,9 +205,7 @@ class LegacySeq2seqTest(tf.test.TestCase):
                                  {}, 2)
 
   def test_v1_behaviour(self):
-    if oracle.v1_behavior():
-      self.skipTest("already in TF1 behaviour")
-    oracle.run_in_v1_behaviour(self, __file__)
+    tf1_behaviour.rerun(self, "legacy_seq2seq_test", min_tests=16)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,13 @@
 """tf1seq.rnn.dynamic_rnn (hoisted) equals tf.compat.v1.nn.dynamic_rnn."""
 
+import os
+from unittest import mock
+
 from absl.testing import parameterized
 import numpy as np
 import tensorflow as tf
 
+from tf1seq import lstm_kernel
 from tf1seq import rnn
 from tf1seq import rnn_cell
 
@@ -223,6 +227,7 @@ class DynamicRNNTest(tf.test.TestCase, parameterized.TestCase):
     tolerance = 1e-5 if dtype == "float32" else 1e-10
     self.assertAllClose(actual, expected, atol=tolerance, rtol=tolerance)
 
+  @mock.patch.dict(os.environ, {lstm_kernel.ENV: "0"})  # Else C++ loops.
   def test_set_xla_decides_whether_the_loops_are_compiled(self):
 
     def compiled_calls():
@@ -246,6 +251,7 @@ class DynamicRNNTest(tf.test.TestCase, parameterized.TestCase):
       rnn.set_xla(1)
 
 
+  @mock.patch.dict(os.environ, {lstm_kernel.ENV: "0"})
   def test_xla_argument_overrides_the_default(self):
 
     def compiled_calls(**kwargs):

@@ -10,23 +10,17 @@ flow) in a subprocess: `test_tf1_behavior`.
 """
 
 import os
-import subprocess
-import sys
 import types
 
 from absl.testing import parameterized
 import numpy as np
 import tensorflow as tf
 
-if os.environ.get("TF1SEQ_TEST_TF1_BEHAVIOR") == "1":
-  tf.compat.v1.disable_v2_behavior()
-
-# pylint: disable=g-import-not-at-top
+import tf1_behaviour
 from tf1seq import layers
 from tf1seq import rnn_cell
 from tf1seq.compat import coverage
 from tf1seq.contrib import seq2seq
-# pylint: enable=g-import-not-at-top
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "testdata",
                     "seq2seq_decode")
@@ -395,15 +389,9 @@ class CoverageTest(tf.test.TestCase):
 class Tf1BehaviorTest(tf.test.TestCase):
 
   def test_tf1_behavior(self):
-    if os.environ.get("TF1SEQ_TEST_TF1_BEHAVIOR") == "1":
-      self.skipTest("already in TF1 behaviour")
-    env = dict(os.environ, TF1SEQ_TEST_TF1_BEHAVIOR="1")
-    result = subprocess.run(
-        [sys.executable, os.path.abspath(__file__), "BasicDecoderTest",
-         "DynamicRnnOracleTest", "ErrorTest"],
-        env=env, capture_output=True, text=True, timeout=300, check=False)
-    self.assertEqual(result.returncode, 0, msg=result.stderr[-3000:])
-    self.assertRegex(result.stderr, r"\nOK")
+    tf1_behaviour.rerun(
+        self, "seq2seq_decoder_test", min_tests=17,
+        names=["BasicDecoderTest", "DynamicRnnOracleTest", "ErrorTest"])
 
 
 if __name__ == "__main__":

@@ -36,20 +36,26 @@ CHARS = "abcdefgh ."
 
 def forbidden_attrs(graph_def):
   """`[(where, attribute)]` of every forbidden attribute of a GraphDef,
-  its nodes, its functions and their nodes."""
+  its nodes, its functions and their nodes; `(where, "op:" + type)` of
+  every node that is one of tf1seq's C++ kernels (no server has them)."""
   found = []
 
   def scan(where, attrs):
     found.extend((where, key) for key in attrs
                  if key in FORBIDDEN_ATTRS or "xla" in key.lower())
 
+  def scan_node(where, node):
+    scan(where, node.attr)
+    if node.op.startswith("Tf1seq"):
+      found.append((where, "op:" + node.op))
+
   for node in graph_def.node:
-    scan(node.name, node.attr)
+    scan_node(node.name, node)
   for function in graph_def.library.function:
     name = function.signature.name
     scan(name, function.attr)
     for node in function.node_def:
-      scan(name + "/" + node.name, node.attr)
+      scan_node(name + "/" + node.name, node)
   return found
 
 
@@ -114,7 +120,9 @@ class MNISTExportTest(tf.test.TestCase):
   def test_no_xla_function_or_custom_gradient_in_the_export(self):
     # The scan finds both in the training graph ...
     found = {key for _, key in forbidden_attrs(self.training_graph_def)}
-    self.assertIn("_XlaMustCompile", found)
+    # Its loops: XLA-compiled, or tf1seq's C++ kernels where they built.
+    self.assertTrue({"_XlaMustCompile", "op:Tf1seqLstmForward"} & found,
+                    found)
     self.assertIn("_gradient_op_type", found)
     # ... and neither anywhere in the SavedModel (nodes and functions).
     saved_model = saved_model_proto(self.path)

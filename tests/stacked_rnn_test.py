@@ -9,10 +9,10 @@ be TF1's) and match TF1.15's outputs and states; TensorFlow's own
 import tensorflow as tf
 
 import contrib_rnn_oracle as oracle
+import tf1_behaviour
 from tf1seq import rnn_cell
 from tf1seq.contrib import stacked_rnn
 
-oracle.maybe_disable_v2_behavior()
 
 
 def _fetch(outputs, states_fw, states_bw):
@@ -120,9 +120,7 @@ class StackedRnnTest(tf.test.TestCase):
                                           initial_states_bw=[1, 2])
 
   def test_v1_behaviour(self):
-    if oracle.v1_behavior():
-      self.skipTest("already in TF1 behaviour")
-    oracle.run_in_v1_behaviour(self, __file__)
+    tf1_behaviour.rerun(self, "stacked_rnn_test", min_tests=5)
 
 
 if __name__ == "__main__":

@@ -24,9 +24,12 @@ def active():
   return os.environ.get(ENV) == "1"
 
 
-def rerun(test_case, module_name, min_tests):
+def rerun(test_case, module_name, min_tests, names=None, timeout=600):
   """Runs `module_name`'s tests with TF1 behaviour; fails `test_case` if any
-  fails or fewer than `min_tests` ran (skipped when already a rerun)."""
+  fails or fewer than `min_tests` ran (skipped when already a rerun).
+
+  `names`: the module's test classes to run (default all of them).
+  """
   if active():
     test_case.skipTest("already running with v2 behaviour disabled")
   root = os.path.dirname(HERE)
@@ -36,15 +39,19 @@ def rerun(test_case, module_name, min_tests):
       "tf.compat.v1.disable_v2_behavior()\n"
       "sys.path.insert(0, %r)\n"
       "import %s as module\n"
-      "suite = unittest.defaultTestLoader.loadTestsFromModule(module)\n"
+      "names = %r\n"
+      "loader = unittest.defaultTestLoader\n"
+      "suite = (loader.loadTestsFromNames(names, module) if names else\n"
+      "         loader.loadTestsFromModule(module))\n"
       "result = unittest.TextTestRunner(verbosity=1).run(suite)\n"
-      "sys.exit(0 if result.wasSuccessful() and result.testsRun > %d "
-      "else 1)\n" % (HERE, module_name, min_tests))
+      "print('ran %%d tests' %% result.testsRun, file=sys.stderr)\n"
+      "sys.exit(0 if result.wasSuccessful() and result.testsRun >= %d "
+      "else 1)\n" % (HERE, module_name, list(names or ()), min_tests))
   env = dict(os.environ, PYTHONPATH=os.pathsep.join(
       [root, os.environ.get("PYTHONPATH", "")]))
   env[ENV] = "1"
   result = subprocess.run([sys.executable, "-c", code], cwd=root, env=env,
-                          capture_output=True, text=True, timeout=300,
+                          capture_output=True, text=True, timeout=timeout,
                           check=False)
   if result.returncode != 0:
     test_case.fail("v1-behaviour run failed:\n%s" % result.stderr[-5000:])

@@ -66,6 +66,22 @@ def _file_system(path):
   return _LocalFiles if is_local(path) else _GFiles()
 
 
+CACHE_DIR_ENV = "TF1SEQ_CACHE_DIR"
+
+
+def default_cache_dir():
+  """Returns `$TF1SEQ_CACHE_DIR`, else `$XDG_CACHE_HOME/tf1seq`.
+
+  `$XDG_CACHE_HOME` defaults to `~/.cache`. tf1seq keeps downloaded
+  datasets and its built kernels there.
+  """
+  if os.environ.get(CACHE_DIR_ENV):
+    return os.environ[CACHE_DIR_ENV]
+  base = os.environ.get("XDG_CACHE_HOME") or os.path.join(
+      os.path.expanduser("~"), ".cache")
+  return os.path.join(base, "tf1seq")
+
+
 def write_atomically(path, content):
   """Writes `content` (str or bytes) to `path` via a temporary file.
 

@@ -7,8 +7,11 @@ time that computes only the gate gradients `dz_t` and
 `dh_{t-1} = dz_t @ kernel[depth:]^T`, after which the kernel's, the bias's
 and the inputs' gradients are single large matmuls over all steps
 (`H_prev^T dZ`, `X^T dZ`, `dZ @ kernel[:depth]^T`) instead of one small
-matmul per step. Both loops may be compiled with XLA, each becoming one op
-whose time loop runs without TensorFlow's per-op overhead.
+matmul per step. In float32 the two loops are tf1seq's C++ kernels
+(`tf1seq.lstm_kernel`) where they are available; otherwise they are
+TensorFlow ops, compiled with XLA when `jit_compile`, each loop becoming
+one op whose time loop runs without TensorFlow's per-op overhead. All
+three forms compute the same values.
 
 Usage:
 
@@ -18,8 +21,11 @@ Usage:
                                   sequence_length=None, jit_compile=True)
 """
 
+import functools
+
 import tensorflow as tf
 
+from tf1seq import lstm_kernel
 from tf1seq.cells import base as rnn_cell_base
 from tf1seq.cells import lstm as lstm_cells
 
@@ -84,7 +90,11 @@ def _fused_lstm(inputs, c, h, kernel, bias, valid, forget_bias,
   """
   forward_pass = _fused_lstm_forward
   backward_pass = _fused_lstm_backward
-  if jit_compile:
+  kernels = lstm_kernel.ops() if inputs.dtype == tf.float32 else None
+  if kernels is not None:
+    forward_pass = functools.partial(_kernel_forward, kernels)
+    backward_pass = functools.partial(_kernel_backward, kernels)
+  elif jit_compile:
     forward_pass = tf.function(forward_pass, jit_compile=True,
                                autograph=False)
     backward_pass = tf.function(backward_pass, jit_compile=True,
@@ -97,10 +107,10 @@ def _fused_lstm(inputs, c, h, kernel, bias, valid, forget_bias,
         inputs, c, h, kernel, bias, valid, forget_bias, *loop_options)
 
     def gradient(d_outputs, d_final_c, d_final_h):
-      d_projected, d_c, d_h = backward_pass(
+      d_projected, d_c, d_h, d_bias = backward_pass(
           d_outputs, d_final_c, d_final_h, c, kernel, valid, gates, cs,
           *loop_options)
-      d_inputs, d_kernel, d_bias = _fused_lstm_weight_gradients(
+      d_inputs, d_kernel = _fused_lstm_weight_gradients(
           inputs, h, kernel, outputs, d_projected)
       return [d_inputs, d_c, d_h, d_kernel, d_bias] + (
           [None] if valid is not None else [])
@@ -112,6 +122,50 @@ def _fused_lstm(inputs, c, h, kernel, bias, valid, forget_bias,
   args = [inputs, c, h, kernel, bias] + ([valid] if valid is not None
                                           else [])
   return tf.custom_gradient(layer)(*args)
+
+
+def _projected(inputs, kernel, bias, forget_bias):
+  """The input part of every step's gates, bias and forget bias included.
+
+  Returns:
+    `(projected [T, B, 4n], recurrent kernel [n, 4n])`.
+  """
+  depth = tf.compat.dimension_value(inputs.shape[-1])
+  n = tf.compat.dimension_value(kernel.shape[-1]) // _GATES
+  input_kernel, recurrent_kernel = tf.split(kernel, [depth, n], axis=0)
+  forget = tf.constant([0] * (2 * n) + [forget_bias] * n + [0] * n,
+                       inputs.dtype)
+  projected = tf.nn.bias_add(
+      tf.matmul(tf.reshape(inputs, [-1, depth]), input_kernel), bias + forget)
+  shape = tf.shape(inputs)
+  return (tf.reshape(projected, tf.stack([shape[0], shape[1], _GATES * n])),
+          recurrent_kernel)
+
+
+def _mask(valid, like):
+  """`valid` as float32 `[T, B]` (ones where None), for the kernels."""
+  if valid is None:
+    return tf.ones(tf.shape(like)[:2], tf.float32)
+  return tf.cast(tf.squeeze(valid, 2), tf.float32)
+
+
+def _kernel_forward(kernels, inputs, c, h, kernel, bias, valid, forget_bias,
+                    parallel_iterations, swap_memory):
+  """`_fused_lstm_forward` on tf1seq's C++ kernel (float32)."""
+  del parallel_iterations, swap_memory  # No while loop.
+  projected, recurrent_kernel = _projected(inputs, kernel, bias, forget_bias)
+  return kernels.tf1seq_lstm_forward(projected, c, h, recurrent_kernel,
+                                     _mask(valid, inputs))
+
+
+def _kernel_backward(kernels, d_outputs, d_final_c, d_final_h, c, kernel,
+                     valid, gates, cs, parallel_iterations, swap_memory):
+  """`_fused_lstm_backward` on tf1seq's C++ kernel (float32)."""
+  del parallel_iterations, swap_memory  # No while loop.
+  n = tf.compat.dimension_value(c.shape[-1])
+  return kernels.tf1seq_lstm_backward(d_outputs, d_final_c, d_final_h, c,
+                                      kernel[-n:], _mask(valid, cs), gates,
+                                      cs)
 
 
 def _fused_lstm_forward(inputs, c, h, kernel, bias, valid, forget_bias,
@@ -127,17 +181,11 @@ def _fused_lstm_forward(inputs, c, h, kernel, bias, valid, forget_bias,
     `sigmoid(i), tanh(j), sigmoid(f + forget_bias), sigmoid(o)` of every
     step `[T, B, 4n]` and the cell state after every step `[T, B, n]`.
   """
-  depth = tf.compat.dimension_value(inputs.shape[-1])
   n = tf.compat.dimension_value(c.shape[-1])
   dtype = inputs.dtype
   time_steps = tf.shape(inputs)[0]
-  batch = tf.shape(inputs)[1]
-  input_kernel, recurrent_kernel = tf.split(kernel, [depth, n], axis=0)
-  forget = tf.constant([0] * (2 * n) + [forget_bias] * n + [0] * n, dtype)
-  projected = tf.nn.bias_add(
-      tf.matmul(tf.reshape(inputs, [-1, depth]), input_kernel), bias + forget)
-  projected_ta = tf.TensorArray(dtype, size=time_steps).unstack(
-      tf.reshape(projected, tf.stack([time_steps, batch, _GATES * n])))
+  projected, recurrent_kernel = _projected(inputs, kernel, bias, forget_bias)
+  projected_ta = tf.TensorArray(dtype, size=time_steps).unstack(projected)
   if valid is not None:
     valid_ta = tf.TensorArray(tf.bool, size=time_steps).unstack(valid)
   new_ta = lambda shape: tf.TensorArray(dtype, size=time_steps,
@@ -180,8 +228,8 @@ def _fused_lstm_backward(d_outputs, d_final_c, d_final_h, c, kernel, valid,
   does the rest for all steps at once.
 
   Returns:
-    `(d_projected [T, B, 4n], d_c, d_h)`: the gradients of the gates'
-    pre-activations and of the initial state.
+    `(d_projected [T, B, 4n], d_c, d_h, d_bias)`: the gradients of the
+    gates' pre-activations, of the initial state and of the bias.
   """
   n = tf.compat.dimension_value(c.shape[-1])
   dtype = cs.dtype
@@ -229,11 +277,12 @@ def _fused_lstm_backward(d_outputs, d_final_c, d_final_h, c, kernel, valid,
        tf.TensorArray(dtype, size=time_steps,
                       element_shape=[c.shape[0], _GATES * n])),
       parallel_iterations=parallel_iterations, swap_memory=swap_memory)
-  return d_gates_ta.stack(), d_c, d_h
+  d_projected = d_gates_ta.stack()
+  return d_projected, d_c, d_h, tf.reduce_sum(d_projected, [0, 1])
 
 
 def _fused_lstm_weight_gradients(inputs, h, kernel, outputs, d_projected):
-  """The kernel's, bias's and inputs' gradients, a matmul each, all steps.
+  """The kernel's and the inputs' gradients, a matmul each, all steps.
 
   Args:
     inputs: `[T, B, depth]`.
@@ -243,7 +292,7 @@ def _fused_lstm_weight_gradients(inputs, h, kernel, outputs, d_projected):
     d_projected: `[T, B, 4n]`, from `_fused_lstm_backward`.
 
   Returns:
-    `(d_inputs, d_kernel, d_bias)`.
+    `(d_inputs, d_kernel)`.
   """
   depth = tf.compat.dimension_value(inputs.shape[-1])
   n = tf.compat.dimension_value(h.shape[-1])
@@ -256,8 +305,7 @@ def _fused_lstm_weight_gradients(inputs, h, kernel, outputs, d_projected):
                 transpose_a=True),
       tf.matmul(tf.reshape(h_prevs, [-1, n]), d_projected, transpose_a=True),
   ], 0)
-  d_bias = tf.reduce_sum(d_projected, 0)
   d_inputs = tf.reshape(
       tf.matmul(d_projected, kernel[:depth], transpose_b=True),
       tf.shape(inputs))
-  return d_inputs, d_kernel, d_bias
+  return d_inputs, d_kernel

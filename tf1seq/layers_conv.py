@@ -634,9 +634,16 @@ class AveragePooling3D(_Pooling):
   RANK, POOLING = 3, "AVG"
 
 
-def _pool_doc(function, layer_class):
-  """Gives a pooling function TF1's docstring for its rank."""
-  function.__doc__ = (
+def _pool_function(function_name, layer_class):
+  """TF1's functional form of a pooling layer, with its docstring."""
+
+  def pool(inputs, pool_size, strides, padding="valid",
+           data_format="channels_last", name=None):
+    return layer_class(pool_size, strides, padding=padding,
+                       data_format=data_format, name=name)(inputs)
+
+  pool.__name__ = pool.__qualname__ = function_name
+  pool.__doc__ = (
       "TF1's `tf.compat.v1.layers.%s`.\n\n"
       "  Args:\n"
       "    inputs: rank %d, channels_last or channels_first.\n"
@@ -649,54 +656,17 @@ def _pool_doc(function, layer_class):
       "    The pooled tensor.\n\n"
       "  Raises:\n"
       "    ValueError: for a bad argument or an input of the wrong rank.\n" %
-      (function.__name__, layer_class.RANK + 2, layer_class.RANK,
+      (function_name, layer_class.RANK + 2, layer_class.RANK,
        layer_class.RANK))
-  return function
+  return pool
 
 
-def max_pooling1d(inputs, pool_size, strides, padding="valid",
-                  data_format="channels_last", name=None):
-  return MaxPooling1D(pool_size, strides, padding=padding,
-                      data_format=data_format, name=name)(inputs)
-
-
-def max_pooling2d(inputs, pool_size, strides, padding="valid",
-                  data_format="channels_last", name=None):
-  return MaxPooling2D(pool_size, strides, padding=padding,
-                      data_format=data_format, name=name)(inputs)
-
-
-def average_pooling1d(inputs, pool_size, strides, padding="valid",
-                      data_format="channels_last", name=None):
-  return AveragePooling1D(pool_size, strides, padding=padding,
-                          data_format=data_format, name=name)(inputs)
-
-
-def average_pooling2d(inputs, pool_size, strides, padding="valid",
-                      data_format="channels_last", name=None):
-  return AveragePooling2D(pool_size, strides, padding=padding,
-                          data_format=data_format, name=name)(inputs)
-
-
-def max_pooling3d(inputs, pool_size, strides, padding="valid",
-                  data_format="channels_last", name=None):
-  return MaxPooling3D(pool_size, strides, padding=padding,
-                      data_format=data_format, name=name)(inputs)
-
-
-def average_pooling3d(inputs, pool_size, strides, padding="valid",
-                      data_format="channels_last", name=None):
-  return AveragePooling3D(pool_size, strides, padding=padding,
-                          data_format=data_format, name=name)(inputs)
-
-
-for _function, _class in ((max_pooling1d, MaxPooling1D),
-                          (max_pooling2d, MaxPooling2D),
-                          (average_pooling1d, AveragePooling1D),
-                          (average_pooling2d, AveragePooling2D),
-                          (max_pooling3d, MaxPooling3D),
-                          (average_pooling3d, AveragePooling3D)):
-  _pool_doc(_function, _class)
+max_pooling1d = _pool_function("max_pooling1d", MaxPooling1D)
+max_pooling2d = _pool_function("max_pooling2d", MaxPooling2D)
+max_pooling3d = _pool_function("max_pooling3d", MaxPooling3D)
+average_pooling1d = _pool_function("average_pooling1d", AveragePooling1D)
+average_pooling2d = _pool_function("average_pooling2d", AveragePooling2D)
+average_pooling3d = _pool_function("average_pooling3d", AveragePooling3D)
 
 
 # -- Batch normalization ----------------------------------------------------

@@ -42,6 +42,8 @@ import zlib
 from absl import logging
 import numpy as np
 
+from tf1seq import files
+
 TRAIN_IMAGES = "train-images-idx3-ubyte"
 TRAIN_LABELS = "train-labels-idx1-ubyte"
 TEST_IMAGES = "t10k-images-idx3-ubyte"
@@ -59,7 +61,8 @@ NUM_CLASSES = 10
 SAMPLE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                           "mnist_sample")
 FASHION_MNIST_SYSTEM_DIR = "/usr/share/datasets/fashion-mnist"
-CACHE_DIR_ENV = "TF1SEQ_CACHE_DIR"
+CACHE_DIR_ENV = files.CACHE_DIR_ENV
+default_cache_dir = files.default_cache_dir
 
 # Base URLs tried in order; a file is `<base><name>.gz`. Any mirror will do:
 # what is kept is checked against SHA256 below.
@@ -143,18 +146,6 @@ class IdxFormatError(ValueError):
 
 class ChecksumMismatchError(ValueError):
   """A downloaded file's SHA-256 is not the published one."""
-
-
-def default_cache_dir():
-  """Returns `$TF1SEQ_CACHE_DIR`, else `$XDG_CACHE_HOME/tf1seq`.
-
-  `$XDG_CACHE_HOME` defaults to `~/.cache`.
-  """
-  if os.environ.get(CACHE_DIR_ENV):
-    return os.environ[CACHE_DIR_ENV]
-  base = os.environ.get("XDG_CACHE_HOME") or os.path.join(
-      os.path.expanduser("~"), ".cache")
-  return os.path.join(base, "tf1seq")
 
 
 def _read_maybe_gzipped(path):

@@ -155,11 +155,14 @@ class _BaseAttentionMechanism(AttentionMechanism):
 
   At construction the memory is masked by `memory_sequence_length` and
   projected by `memory_layer` (a `memory_layer` Dense layer in the scope
-  where the mechanism is made) into the keys; subclasses compute scores in
-  `__call__(query, state)` and turn them into alignments with
-  `self._probability_fn(score, state)`, which first masks scores past the
-  memory's lengths.
+  where the mechanism is made) into the keys. `__call__(query, state)`
+  computes `self._score(query)` (subclasses define it; its variables go in
+  a new variable scope named `self._scope`) and turns it into alignments
+  with `self._probability_fn(score, state)`, which first masks scores past
+  the memory's lengths. A subclass may define its own `__call__` instead.
   """
+
+  _scope = "attention"
 
   def __init__(self, query_layer, memory, probability_fn,
                memory_sequence_length=None, memory_layer=None,
@@ -247,6 +250,25 @@ class _BaseAttentionMechanism(AttentionMechanism):
     """Zeros `[batch_size, max_time]`: no step has attended yet."""
     return _zeros(self._alignments_size, batch_size, dtype)
 
+  def _score(self, query):
+    raise NotImplementedError("%s defines neither __call__ nor _score" %
+                              type(self).__name__)
+
+  def __call__(self, query, state):
+    """Alignments of `query` over the memory.
+
+    Args:
+      query: `[batch_size, query_depth]` (Luong scores: `num_units`).
+      state: the previous alignments, `[batch_size, max_time]`.
+
+    Returns:
+      `(alignments, next_state)`, both `[batch_size, max_time]`.
+    """
+    with tf.compat.v1.variable_scope(None, self._scope, [query]):
+      score = self._score(query)
+    alignments = self._probability_fn(score, state)
+    return alignments, alignments
+
   def initial_state(self, batch_size, dtype):
     """The mechanism's first state: its initial alignments."""
     return self.initial_alignments(batch_size, dtype)
@@ -327,6 +349,20 @@ def _luong_scale(scale, dtype):
       initializer=tf.compat.v1.ones_initializer())
 
 
+def _scaled_luong_score(query, keys, scale):
+  """`_luong_score` with its `attention_g` variable when `scale`."""
+  return _luong_score(query, keys, _luong_scale(scale, query.dtype))
+
+
+def _projected_bahdanau_score(query, query_layer, keys, num_units,
+                              normalize):
+  """`_bahdanau_score` of the projected query, with its variables."""
+  processed_query = query_layer(query) if query_layer else query
+  return _bahdanau_score(processed_query, keys,
+                         *_bahdanau_variables(num_units, normalize,
+                                              query.dtype))
+
+
 def _wrap_probability_fn(probability_fn):
   """`fn(score)` (default softmax) as `fn(score, previous_alignments)`."""
   probability_fn = probability_fn or tf.nn.softmax
@@ -375,21 +411,10 @@ class LuongAttention(_BaseAttentionMechanism):
     self._scale = scale
     self._name = name
 
-  def __call__(self, query, state):
-    """Alignments of `query` over the memory.
+  _scope = "luong_attention"
 
-    Args:
-      query: `[batch_size, num_units]`.
-      state: the previous alignments, `[batch_size, max_time]`.
-
-    Returns:
-      `(alignments, next_state)`, both `[batch_size, max_time]`.
-    """
-    with tf.compat.v1.variable_scope(None, "luong_attention", [query]):
-      score = _luong_score(query, self._keys,
-                           _luong_scale(self._scale, query.dtype))
-    alignments = self._probability_fn(score, state)
-    return alignments, alignments
+  def _score(self, query):
+    return _scaled_luong_score(query, self._keys, self._scale)
 
 
 class BahdanauAttention(_BaseAttentionMechanism):
@@ -433,24 +458,11 @@ class BahdanauAttention(_BaseAttentionMechanism):
     self._normalize = normalize
     self._name = name
 
-  def __call__(self, query, state):
-    """Alignments of `query` over the memory.
+  _scope = "bahdanau_attention"
 
-    Args:
-      query: `[batch_size, query_depth]`.
-      state: the previous alignments, `[batch_size, max_time]`.
-
-    Returns:
-      `(alignments, next_state)`, both `[batch_size, max_time]`.
-    """
-    with tf.compat.v1.variable_scope(None, "bahdanau_attention", [query]):
-      processed_query = self.query_layer(query) if self.query_layer else query
-      score = _bahdanau_score(processed_query, self._keys,
-                              *_bahdanau_variables(self._num_units,
-                                                   self._normalize,
-                                                   query.dtype))
-    alignments = self._probability_fn(score, state)
-    return alignments, alignments
+  def _score(self, query):
+    return _projected_bahdanau_score(query, self.query_layer, self._keys,
+                                     self._num_units, self._normalize)
 
 
 def safe_cumprod(x, *args, **kwargs):
@@ -613,26 +625,12 @@ class BahdanauMonotonicAttention(_BaseMonotonicAttentionMechanism):
     self._name = name
     self._score_bias_init = score_bias_init
 
-  def __call__(self, query, state):
-    """Alignments of `query` over the memory, given the previous ones.
+  _scope = "bahdanau_monotonic_attention"
 
-    Args:
-      query: `[batch_size, query_depth]`.
-      state: the previous alignments, `[batch_size, max_time]`.
-
-    Returns:
-      `(alignments, next_state)`, both `[batch_size, max_time]`.
-    """
-    with tf.compat.v1.variable_scope(None, "bahdanau_monotonic_attention",
-                                     [query]):
-      processed_query = self.query_layer(query) if self.query_layer else query
-      score = _bahdanau_score(processed_query, self._keys,
-                              *_bahdanau_variables(self._num_units,
-                                                   self._normalize,
-                                                   query.dtype))
-      score += _score_bias(self._score_bias_init, processed_query.dtype)
-    alignments = self._probability_fn(score, state)
-    return alignments, alignments
+  def _score(self, query):
+    score = _projected_bahdanau_score(query, self.query_layer, self._keys,
+                                      self._num_units, self._normalize)
+    return score + _score_bias(self._score_bias_init, score.dtype)
 
 
 class LuongMonotonicAttention(_BaseMonotonicAttentionMechanism):
@@ -675,23 +673,11 @@ class LuongMonotonicAttention(_BaseMonotonicAttentionMechanism):
     self._score_bias_init = score_bias_init
     self._name = name
 
-  def __call__(self, query, state):
-    """Alignments of `query` over the memory, given the previous ones.
+  _scope = "luong_monotonic_attention"
 
-    Args:
-      query: `[batch_size, num_units]`.
-      state: the previous alignments, `[batch_size, max_time]`.
-
-    Returns:
-      `(alignments, next_state)`, both `[batch_size, max_time]`.
-    """
-    with tf.compat.v1.variable_scope(None, "luong_monotonic_attention",
-                                     [query]):
-      score = _luong_score(query, self._keys,
-                           _luong_scale(self._scale, query.dtype))
-      score += _score_bias(self._score_bias_init, query.dtype)
-    alignments = self._probability_fn(score, state)
-    return alignments, alignments
+  def _score(self, query):
+    score = _scaled_luong_score(query, self._keys, self._scale)
+    return score + _score_bias(self._score_bias_init, score.dtype)
 
 
 class AttentionWrapperState(
