@@ -105,6 +105,38 @@ class LstmKernelTest(tf.test.TestCase, parameterized.TestCase):
           tf.zeros([3, 2, 8]), tf.zeros([2, 3]), tf.zeros([2, 3]),
           tf.zeros([2, 8]), tf.ones([3, 2])))
 
+  def test_saved_meta_graph_imports_after_patch(self):
+    directory = self.create_tempdir().full_path
+    with tf.Graph().as_default():
+      x = tf.constant(np.random.RandomState(0).rand(3, 4, 2), tf.float32)
+      outputs, _ = rnn.dynamic_rnn(rnn_cell.BasicLSTMCell(5), x,
+                                   dtype=tf.float32)
+      tf.compat.v1.add_to_collection("outputs", outputs)
+      with tf.compat.v1.Session() as session:
+        session.run(tf.compat.v1.global_variables_initializer())
+        expected = session.run(outputs)
+        tf.compat.v1.train.Saver().save(session, directory + "/model")
+    np.save(directory + "/expected.npy", expected)
+    source = """
+        import sys
+        import numpy as np
+        import tensorflow.compat.v1 as tf
+        import tf1seq
+        tf1seq.patch()
+        with tf.Graph().as_default(), tf.Session() as session:
+          saver = tf.train.import_meta_graph(sys.argv[1] + "/model.meta")
+          saver.restore(session, sys.argv[1] + "/model")
+          got = session.run(tf.get_collection("outputs")[0])
+        print(np.abs(got - np.load(sys.argv[1] + "/expected.npy")).max())
+        """
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [ROOT, os.environ.get("PYTHONPATH", "")]))
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(source), directory], env=env,
+        capture_output=True, text=True, timeout=300, check=False, cwd=ROOT)
+    self.assertEqual(result.returncode, 0, result.stderr[-3000:])
+    self.assertEqual(float(result.stdout.split()[-1]), 0.0)
+
   def test_library_is_cached_per_source_and_tensorflow(self):
     path = lstm_kernel.library_path()
     self.assertTrue(os.path.exists(path), path)

@@ -13,8 +13,10 @@ once and returns None, and `tf1seq.fused_lstm` keeps its pure TensorFlow
 loops (XLA-compiled). `TF1SEQ_LSTM_KERNEL=0` never builds or uses the ops.
 
 Nothing is built at install time, so `pip install` needs no compiler; the
-first graph that uses the kernels waits for the build (about half a
-minute), later processes load the cached library.
+first graph that uses the kernels waits for the build (about 20 seconds),
+later processes load the cached library. A graph saved with the kernels
+(`.meta` files) imports only where they are loaded (`load_if_built()`);
+tf1seq's serving exports never contain them.
 
 Usage:
 
@@ -121,6 +123,22 @@ def ops():
     if not _RESULT:
       _RESULT.append(_load())
     return _RESULT[0]
+
+
+def load_if_built():
+  """Loads the kernels if they are already built (never builds).
+
+  So that a graph saved with them (a `.meta` file of `tf.train.Saver`)
+  imports with `tf.compat.v1.train.import_meta_graph`: TensorFlow must know
+  their ops. `tf1seq.patch()` (so `tf1seq.run`) and `tf1seq.compat.v1`
+  call it.
+  """
+  try:
+    built = enabled() and os.path.exists(library_path())
+  except OSError:
+    return
+  if built:
+    ops()
 
 
 def _load():

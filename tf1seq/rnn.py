@@ -15,7 +15,9 @@ layer's whole output sequence being the next one's input, which is the same
 computation as TF1's step-by-step stack; a layer may sit in a
 `DropoutWrapper` that drops only its outputs. An LSTM that
 `tf1seq.fused_lstm` computes (`RNNCell.fused_lstm_parameters`) also gets
-its hand-written gradient, under XLA by default. Any other cell (other
+its hand-written gradient, its two time loops running on tf1seq's C++
+kernels (`tf1seq.lstm_kernel`; float32, where they build), else under XLA
+by default. Any other cell (other
 wrappers, cells of your own) runs through `tf.compat.v1.nn.dynamic_rnn`
 unchanged.
 
@@ -25,7 +27,8 @@ Usage:
   from tf1seq import rnn_cell
   cell = rnn_cell.BasicLSTMCell(128)
   outputs, state = rnn.dynamic_rnn(cell, inputs, dtype=tf.float32)
-  # Without XLA (plain graph ops; the same values):
+  # Loops without XLA where the C++ kernels are not used (plain graph ops;
+  # the same values):
   outputs, state = rnn.dynamic_rnn(cell, inputs, dtype=tf.float32, xla=False)
   # For a serving graph: forward only, no XLA, no custom gradient; the loop
   # is unrolled when the number of steps is known:
@@ -57,6 +60,8 @@ _XLA_DEFAULT = True
 def set_xla(enabled):
   """Sets the default of `dynamic_rnn(..., xla=None)` for graphs built next.
 
+  It decides how the fused LSTM's loops run where tf1seq's C++ kernels do
+  not (`tf1seq.lstm_kernel`: no compiler, `TF1SEQ_LSTM_KERNEL=0`, float64).
   On by default: on 2 CPU cores it trains the MNIST row-LSTM faster than
   the same loops as graph ops (benchmarks/README.md); off, the graph runs
   where XLA is unavailable or unwanted. The values are the same either

@@ -80,9 +80,10 @@ def define(num_units, num_layers, batch_size, learning_rate,
   flags.DEFINE_integer("seed", 1, "Seed of initialisation, data order and "
                        "sampling.")
   flags.DEFINE_boolean("xla", True,
-                       "Compile the LSTM time loops with XLA (faster "
-                       "training on CPU); --noxla runs them as plain graph "
-                       "ops. Same values either way.")
+                       "Compile the LSTM time loops with XLA where tf1seq's "
+                       "C++ loop kernels are not used (no compiler, or "
+                       "TF1SEQ_LSTM_KERNEL=0); --noxla runs them as plain "
+                       "graph ops. Same values either way.")
   flags.DEFINE_integer("intra_op_threads", 0,
                        "Threads inside one op (0: TensorFlow decides).")
   flags.DEFINE_integer("inter_op_threads", 0,

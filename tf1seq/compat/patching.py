@@ -57,6 +57,7 @@ import types
 
 import tensorflow as tf
 
+from tf1seq import lstm_kernel
 from tf1seq.compat import coverage
 from tf1seq.compat import tf0_names
 
@@ -209,6 +210,7 @@ def patch():
     _set(state, module, name, value)
   state.finder = _Finder(state.namespaces)
   sys.meta_path.insert(0, state.finder)
+  lstm_kernel.load_if_built()  # For `import_meta_graph` of saved graphs.
   _STATE = state
   return _Handle(True)
 

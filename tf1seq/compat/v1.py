@@ -50,6 +50,7 @@ import sys
 
 import tensorflow as _tf
 
+from tf1seq import lstm_kernel as _lstm_kernel
 from tf1seq.compat import coverage as _coverage
 from tf1seq.compat import tf0_names as _tf0_names
 
@@ -91,3 +92,4 @@ def __dir__():
 
 
 _V1.disable_v2_behavior()
+_lstm_kernel.load_if_built()  # For `import_meta_graph` of saved graphs.

@@ -153,9 +153,7 @@ class LstmForwardOp : public OpKernel {
         const int64_t base = t * batch + first;
         z.noalias() = h * w;
         z += ConstMap(p + base * 4 * n, rows, 4 * n);
-        // 1 where step t is within the row's sequence, else 0 (exactly).
-        const Column valid =
-            Eigen::Map<const Column>(m + base, rows).cwiseMin(1.0f);
+        const Eigen::Map<const Column> valid(m + base, rows);
         ArrayMap gates_t(g + base * 4 * n, rows, 4 * n);
         const auto za = z.array();
         gates_t.leftCols(n) = Sigmoid(za.leftCols(n));
@@ -166,11 +164,13 @@ class LstmForwardOp : public OpKernel {
             c.array() * gates_t.middleCols(2 * n, n) +
             gates_t.leftCols(n) * gates_t.middleCols(n, n);
         const RowArray new_h = new_c.tanh() * gates_t.rightCols(n);
-        const RowArray keep = (1.0f - valid).replicate(1, n);
-        const RowArray take = valid.replicate(1, n);
-        c.array() = take * new_c + keep * c.array();
-        h.array() = take * new_h + keep * h.array();
-        ArrayMap(out + base * n, rows, n) = take * new_h;
+        // Past a sequence's end its state stays and its output is zero
+        // (selected, as TF1's tf.where does, whatever the step computed).
+        const RowArray valid_rows = valid.replicate(1, n);
+        const auto within = valid_rows > 0.0f;
+        c.array() = within.select(new_c, c.array());
+        h.array() = within.select(new_h, h.array());
+        ArrayMap(out + base * n, rows, n) = within.select(new_h, 0.0f);
         ArrayMap(cs_out + base * n, rows, n) = c.array();
       }
       std::copy(c.data(), c.data() + rows * n, c_final + first * n);
@@ -271,8 +271,7 @@ class LstmBackwardOp : public OpKernel {
       RowMatrix dh_prev(rows, n);
       for (int64_t t = steps - 1; t >= 0; --t) {
         const int64_t base = t * batch + first;
-        const Column valid =
-            Eigen::Map<const Column>(m + base, rows).cwiseMin(1.0f);
+        const Eigen::Map<const Column> valid(m + base, rows);
         const RowArray take = valid.replicate(1, n);
         const RowArray keep = (1.0f - valid).replicate(1, n);
         const ConstArrayMap gates_t(g + base * 4 * n, rows, 4 * n);
