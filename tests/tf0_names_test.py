@@ -171,7 +171,7 @@ class Tf0NamesTest(tf.test.TestCase):
         no_bias = tf0_names.linear(a, 5, False, scope="lin")
       names = [v.op.name for v in V1.global_variables()]
       values = self._run([out, no_bias] + V1.global_variables(), init=True)
-      with self.assertRaisesRegex(ValueError, "Linear is expecting 2D"):
+      with self.assertRaisesRegex(ValueError, "is expecting 2D"):
         tf0_names.linear(tf.zeros([3]), 2, True)
       with self.assertRaisesRegex(ValueError, "must be specified"):
         tf0_names.linear([], 2, True)

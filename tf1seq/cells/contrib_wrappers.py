@@ -42,11 +42,12 @@ def check_is_cell(argument, cell):
 
 
 def linear(args, output_size, bias, bias_initializer=None,
-           kernel_initializer=None):
+           kernel_initializer=None, kernel_name="kernel", bias_name="bias"):
   """`concat(args, 1) @ kernel (+ bias)` in the current variable scope.
 
   TF1's `core_rnn_cell._linear`: variables `kernel [sum of depths,
-  output_size]` and `bias [output_size]` (zeros unless `bias_initializer`).
+  output_size]` and `bias [output_size]` (zeros unless `bias_initializer`);
+  TF 0.x named them `Matrix` and `Bias` (`kernel_name`, `bias_name`).
 
   Args:
     args: a `[batch, depth]` tensor or a list of them.
@@ -78,7 +79,7 @@ def linear(args, output_size, bias, bias_initializer=None,
                        "but saw %s" % (shape, depth))
     total += depth
   dtype = args[0].dtype
-  kernel = tf.compat.v1.get_variable("kernel", [total, output_size],
+  kernel = tf.compat.v1.get_variable(kernel_name, [total, output_size],
                                      dtype=dtype,
                                      initializer=kernel_initializer)
   x = args[0] if len(args) == 1 else tf.concat(args, 1)
@@ -89,7 +90,7 @@ def linear(args, output_size, bias, bias_initializer=None,
       tf.compat.v1.get_variable_scope()) as scope:
     scope.set_partitioner(None)  # TF1 never partitioned the bias.
     biases = tf.compat.v1.get_variable(
-        "bias", [output_size], dtype=dtype,
+        bias_name, [output_size], dtype=dtype,
         initializer=(bias_initializer or
                      tf.compat.v1.constant_initializer(0.0, dtype=dtype)))
   return tf.nn.bias_add(result, biases)

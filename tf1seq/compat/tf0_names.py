@@ -41,6 +41,8 @@ from tensorflow.python.ops import array_ops
 from tensorflow.python.ops import nn_impl
 from tensorflow.python.ops import nn_ops
 
+from tf1seq.cells import contrib_wrappers
+
 _V1 = tf.compat.v1
 _SUMMARIES = _V1.GraphKeys.SUMMARIES
 
@@ -169,31 +171,11 @@ def op_scope(values, name, default_name=None):
 def linear(args, output_size, bias, bias_start=0.0, scope=None):
   """TF 0.x's `tf.nn.rnn_cell._linear`: `concat(args, 1) @ Matrix + Bias`
   in variable scope `scope` or "Linear"."""
-  if args is None or (isinstance(args, (list, tuple)) and not args):
-    raise ValueError("`args` must be specified")
-  if not isinstance(args, (list, tuple)):
-    args = [args]
-  total = 0
-  for arg in args:
-    shape = arg.get_shape().as_list()
-    if len(shape) != 2:
-      raise ValueError("Linear is expecting 2D arguments: %s" %
-                       [a.get_shape().as_list() for a in args])
-    if not shape[1]:
-      raise ValueError("Linear expects shape[1] of arguments: %s" %
-                       [a.get_shape().as_list() for a in args])
-    total += shape[1]
   with _V1.variable_scope(scope or "Linear"):
-    matrix = _V1.get_variable("Matrix", [total, output_size],
-                              dtype=args[0].dtype)
-    inputs = args[0] if len(args) == 1 else array_ops.concat(args, 1)
-    result = _V1.matmul(inputs, matrix)
-    if not bias:
-      return result
-    bias_term = _V1.get_variable(
-        "Bias", [output_size], dtype=args[0].dtype,
-        initializer=_V1.constant_initializer(bias_start))
-  return result + bias_term
+    return contrib_wrappers.linear(
+        args, output_size, bias,
+        bias_initializer=_V1.constant_initializer(bias_start),
+        kernel_name="Matrix", bias_name="Bias")
 
 
 def top_level():
