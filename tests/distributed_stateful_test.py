@@ -131,7 +131,9 @@ class ClusterTrainingTest(tf.test.TestCase):
   def test_sync_variable_mode(self):
     directory = self.create_tempdir().full_path
     model_dir = os.path.join(directory, "model")
-    steps = 40
+    # Enough steps that the second worker joins before the first, alone
+    # (it may supply every gradient a sync step needs), has finished.
+    steps = 300
     codes, logs = self._launch(TRAINER_FLAGS + [
         "--text_file=" + write_text(directory), "--model_dir=" + model_dir,
         "--train_steps=%d" % steps, "--state_mode=variable"], sync=True)
