@@ -19,6 +19,7 @@ from absl.testing import parameterized
 import numpy as np
 import tensorflow as tf
 
+import oracle
 from tf1seq import lstm_kernel
 from tf1seq import rnn
 from tf1seq import rnn_cell
@@ -29,28 +30,24 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def run(dynamic_rnn, batch, sequence_length, steps=7, depth=5, units=6,
         checkpoint=None, save_to=None):
   """Outputs, final state and gradients of one LSTM layer, as numpy."""
-  with tf.Graph().as_default():
-    tf.compat.v1.set_random_seed(3)
+
+  def build(api):
     rng = np.random.RandomState(batch)
     x = tf.constant(rng.uniform(-1, 1, (batch, steps, depth)), tf.float32)
-    cell = rnn_cell.BasicLSTMCell(units, forget_bias=0.7)
-    state = rnn_cell.LSTMStateTuple(
+    cell = api.rnn_cell.BasicLSTMCell(units, forget_bias=0.7)
+    state = api.rnn_cell.LSTMStateTuple(
         tf.constant(rng.uniform(-1, 1, (batch, units)), tf.float32),
         tf.constant(rng.uniform(-1, 1, (batch, units)), tf.float32))
     outputs, final = dynamic_rnn(cell, x, initial_state=state,
                                  sequence_length=sequence_length)
     loss = (tf.reduce_sum(tf.sin(outputs)) + tf.reduce_sum(final.c ** 2) +
             tf.reduce_sum(final.h ** 3))
-    variables = cell.trainable_variables
-    grads = tf.gradients(loss, variables + [x, state.c, state.h])
-    saver = tf.compat.v1.train.Saver()
-    with tf.compat.v1.Session() as session:
-      session.run(tf.compat.v1.global_variables_initializer())
-      if checkpoint:
-        saver.restore(session, checkpoint)
-      if save_to:
-        saver.save(session, save_to)
-      return session.run([outputs, final, grads])
+    grads = tf.gradients(loss, cell.trainable_variables +
+                         [x, state.c, state.h])
+    return [outputs, final, grads]
+
+  return oracle.run(build, oracle.TF1SEQ, restore=checkpoint,
+                    save=save_to).values
 
 
 class LstmKernelTest(tf.test.TestCase, parameterized.TestCase):

@@ -191,13 +191,14 @@ def patch():
   for attribute in _HOOKED:  # Set by the import system on first import.
     state.saved.append((top, attribute, getattr(top, attribute, _MISSING)))
   tf0_nn = coverage.nn_tf0_names("tensorflow.compat.v1.nn")
+  tf0_top_level = tf0_names.top_level()
   submodules = {}  # id -> (module, names to set), each module once.
   for module in _compat_v1_modules():
     _set(state, module, "layers", layers)
     _set(state, module, "contrib", state.namespaces["contrib"])
     _set(state, module, "estimator", estimator)
     _set(state, module, "keras", keras)
-    for name, value in tf0_names.top_level().items():
+    for name, value in tf0_top_level.items():
       _set(state, module, name, value)
     submodules[id(module.nn)] = (module.nn, dict(
         tf0_nn, rnn_cell=rnn_cell, **coverage.nn_functions()))
